@@ -1,0 +1,290 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/palisade-dev/palisade/internal/finding"
+)
+
+// Limits bound the work one hostile document can cause. They are documented
+// in README.md; the zero value means DefaultLimits.
+type Limits struct {
+	// MaxDepth is the deepest nesting of mappings and sequences accepted.
+	MaxDepth int
+	// MaxNodesPerByte bounds alias expansion: a document may expand to at
+	// most MaxNodesPerByte*len(document)+10000 values. Real manifests stay
+	// far below 1 value per byte; alias bombs go far above it.
+	MaxNodesPerByte int
+}
+
+// DefaultLimits are used by the CLI and the webhook.
+var DefaultLimits = Limits{MaxDepth: 200, MaxNodesPerByte: 2}
+
+// Decode reads every object in one byte stream: multi-document YAML, JSON,
+// `kind: List` and any `*List`. Broken documents become errors with their
+// line; the other documents are still returned.
+func Decode(name string, data []byte) ([]*Object, []finding.Error) {
+	return DecodeWithLimits(name, data, DefaultLimits)
+}
+
+// DecodeWithLimits is Decode with explicit limits.
+func DecodeWithLimits(name string, data []byte, lim Limits) ([]*Object, []finding.Error) {
+	if lim.MaxDepth <= 0 {
+		lim = DefaultLimits
+	}
+	if msg := binaryReason(data); msg != "" {
+		return nil, []finding.Error{{File: name, Line: 1, Message: msg}}
+	}
+	var (
+		objs []*Object
+		errs []finding.Error
+	)
+	for i, d := range splitDocuments(data) {
+		o, e := decodeDocument(name, i, d, lim)
+		objs = append(objs, o...)
+		errs = append(errs, e...)
+	}
+	return objs, errs
+}
+
+// binaryReason reports why data is not text, or "".
+func binaryReason(data []byte) string {
+	head := data
+	if len(head) > 8192 {
+		head = head[:8192]
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return "binary file (contains NUL bytes), not YAML or JSON"
+	}
+	if !utf8.Valid(trimIncompleteRune(head)) {
+		return "not valid UTF-8 text, not YAML or JSON"
+	}
+	return ""
+}
+
+func trimIncompleteRune(b []byte) []byte {
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		r, size := utf8.DecodeLastRune(b)
+		if r != utf8.RuneError || size != 1 {
+			return b
+		}
+		if utf8.RuneStart(b[len(b)-1]) {
+			return b[:len(b)-1]
+		}
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+type document struct {
+	data []byte
+	line int // 1-based line of data[0] in the file
+}
+
+// splitDocuments cuts a stream at `---` and `...` marker lines. Each document
+// is parsed on its own so that one syntax error loses only that document;
+// markers at column 0 cannot occur inside a YAML scalar, so this matches
+// the YAML stream grammar.
+func splitDocuments(data []byte) []document {
+	var (
+		docs  []document
+		start = 0
+		line  = 1
+		first = 1
+	)
+	for pos := 0; pos < len(data); {
+		next := len(data)
+		if end := bytes.IndexByte(data[pos:], '\n'); end >= 0 {
+			next = pos + end + 1
+		}
+		l := data[pos:next]
+		switch {
+		case isMarker(l, "---"):
+			docs = append(docs, document{data: data[start:pos], line: first})
+			start, first = next, line+1
+			if len(bytes.TrimSpace(l[3:])) > 0 {
+				// "--- {a: 1}" or "--- !tag": the marker line holds content
+				// of the next document; decodeDocument blanks the marker.
+				start, first = pos, line
+			}
+		case isMarker(l, "..."):
+			docs = append(docs, document{data: data[start:pos], line: first})
+			start, first = next, line+1
+		}
+		pos = next
+		line++
+	}
+	return append(docs, document{data: data[start:], line: first})
+}
+
+func isMarker(l []byte, m string) bool {
+	if !bytes.HasPrefix(l, []byte(m)) {
+		return false
+	}
+	r := l[len(m):]
+	return len(r) == 0 || r[0] == ' ' || r[0] == '\t' || r[0] == '\n' || r[0] == '\r'
+}
+
+var lineRE = regexp.MustCompile(`line (\d+)`)
+
+func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []finding.Error) {
+	if isBlank(d.data) {
+		return nil, nil
+	}
+	if isMarker(d.data, "---") {
+		d.data = append([]byte("   "), d.data[3:]...)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(d.data, &root); err != nil {
+		return nil, []finding.Error{yamlError(name, d.line, err)}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, nil // only comments
+	}
+	n := root.Content[0]
+	c := &converter{budget: lim.MaxNodesPerByte*len(d.data) + 10000, maxDepth: lim.MaxDepth}
+	v, err := c.convert(n, 0)
+	if err != nil {
+		return nil, []finding.Error{{File: name, Line: d.line + c.errLine - 1, Message: err.Error()}}
+	}
+	if v == nil {
+		return nil, nil // an explicit null document, e.g. a lone "~"
+	}
+	return objectsFrom(name, idx, d.line, n, v)
+}
+
+func isBlank(b []byte) bool {
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		t := bytes.TrimSpace(l)
+		if len(t) > 0 && t[0] != '#' {
+			return false
+		}
+	}
+	return true
+}
+
+func yamlError(name string, offset int, err error) finding.Error {
+	msg := err.Error()
+	line := offset
+	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
+		n, _ := strconv.Atoi(msg[m[2]:m[3]])
+		line = offset + n - 1
+		msg = msg[:m[0]] + msg[m[1]:]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, ": ")
+	msg = strings.Replace(msg, " : ", " ", 1)
+	return finding.Error{File: name, Line: line, Message: "invalid YAML: " + strings.TrimSpace(msg)}
+}
+
+// objectsFrom turns one decoded document into objects, expanding lists.
+func objectsFrom(name string, idx, offset int, n *yaml.Node, v any) ([]*Object, []finding.Error) {
+	line := func(n *yaml.Node) int { return offset + n.Line - 1 }
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, []finding.Error{{File: name, Line: line(n), Message: fmt.Sprintf("document is %s, not a Kubernetes object (a mapping with apiVersion and kind)", describe(v))}}
+	}
+	kind, _ := m["kind"].(string)
+	if items, isList := m["items"].([]any); isList && strings.HasSuffix(kind, "List") {
+		itemsNode := child(n, "items")
+		var (
+			objs []*Object
+			errs []finding.Error
+		)
+		for i, it := range items {
+			in := itemsNode.Content[i]
+			o, e := objectsFrom(name, idx, offset, in, it)
+			objs = append(objs, o...)
+			errs = append(errs, e...)
+		}
+		return objs, errs
+	}
+	o, err := newObject(m)
+	if err != nil {
+		return nil, []finding.Error{{File: name, Line: line(n), Message: err.Error()}}
+	}
+	o.Source = Source{File: name, Line: line(n), Doc: idx}
+	o.node = n
+	o.lineOffset = offset - 1
+	return []*Object{o}, nil
+}
+
+func describe(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a list"
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	default:
+		return "a scalar"
+	}
+}
+
+// NewObject builds an Object from generic content, e.g. one read from an API
+// server or an AdmissionReview. It has no positions.
+func NewObject(content map[string]any, src Source) (*Object, error) {
+	o, err := newObject(content)
+	if err != nil {
+		return nil, err
+	}
+	o.Source = src
+	return o, nil
+}
+
+func newObject(m map[string]any) (*Object, error) {
+	kind, kok := m["kind"].(string)
+	apiVersion, aok := m["apiVersion"].(string)
+	switch {
+	case !kok || kind == "":
+		return nil, fmt.Errorf("object has no kind (every Kubernetes object needs apiVersion and kind)")
+	case !aok || apiVersion == "":
+		return nil, fmt.Errorf("%s has no apiVersion", kind)
+	}
+	o := &Object{APIVersion: apiVersion, Kind: kind, Content: m}
+	meta, _ := m["metadata"].(map[string]any)
+	if v, ok := m["metadata"]; ok && meta == nil && v != nil {
+		return nil, fmt.Errorf("%s: metadata must be a mapping", kind)
+	}
+	o.Name, _ = meta["name"].(string)
+	if o.Name == "" {
+		o.Name, _ = meta["generateName"].(string)
+	}
+	o.Namespace, _ = meta["namespace"].(string)
+	var err error
+	if o.Labels, err = stringMap(meta, "labels"); err != nil {
+		return nil, fmt.Errorf("%s %s: %v", kind, o.Name, err)
+	}
+	if o.Annotations, err = stringMap(meta, "annotations"); err != nil {
+		return nil, fmt.Errorf("%s %s: %v", kind, o.Name, err)
+	}
+	return o, nil
+}
+
+func stringMap(meta map[string]any, key string) (map[string]string, error) {
+	raw, ok := meta[key]
+	if !ok || raw == nil {
+		return nil, nil
+	}
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("metadata.%s must be a mapping of strings", key)
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("metadata.%s[%s] must be a string, got %v", key, k, v)
+		}
+		out[k] = s
+	}
+	return out, nil
+}

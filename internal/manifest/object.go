@@ -1,0 +1,145 @@
+// Package manifest holds a Kubernetes object as read from its input, and
+// where each of its fields came from, so every finding can name a line.
+package manifest
+
+import (
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Source is where an object was read.
+type Source struct {
+	// File is the path as given on the command line ("-" for stdin).
+	File string
+	// Line is the 1-based line of the object's first line in File.
+	Line int
+	// Doc is the 0-based index of the YAML document in File.
+	Doc int
+	// Origin names the template or overlay file for rendered input.
+	Origin string
+}
+
+// Object is one Kubernetes object. Content and the field positions are
+// dropped by Release once the evaluators have read them, so a large scan
+// keeps only the identity of each object.
+type Object struct {
+	APIVersion  string
+	Kind        string
+	Namespace   string
+	Name        string
+	Labels      map[string]string
+	Annotations map[string]string
+	Source      Source
+
+	// Content is the object as generic JSON-compatible data.
+	Content map[string]any
+	node    *yaml.Node
+	// lineOffset rebases node lines (relative to the document) onto File.
+	lineOffset int
+}
+
+// Release drops the parsed content and positions. Identity and labels stay.
+func (o *Object) Release() {
+	o.Content = nil
+	o.node = nil
+}
+
+// Line returns the line of the field at path (as printed by
+// k8s.io/apimachinery/pkg/util/validation/field.Path, e.g.
+// "spec.containers[0].securityContext.privileged"), or of its nearest
+// ancestor present in the input, or of the object itself.
+func (o *Object) Line(path string) int {
+	n, _ := o.lookup(path)
+	if n == nil {
+		return o.Source.Line
+	}
+	return n.Line + o.lineOffset
+}
+
+// Has reports whether the field at path is present in the input.
+func (o *Object) Has(path string) bool {
+	_, exact := o.lookup(path)
+	return exact
+}
+
+// Keys returns the keys of the mapping at path, in input order.
+func (o *Object) Keys(path string) []string {
+	n, exact := o.lookup(path)
+	if !exact || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	keys := make([]string, 0, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		keys = append(keys, n.Content[i].Value)
+	}
+	return keys
+}
+
+// lookup walks the node tree; it returns the deepest node reached and
+// whether the whole path was found.
+func (o *Object) lookup(path string) (*yaml.Node, bool) {
+	n := o.node
+	if n == nil {
+		return nil, false
+	}
+	for _, seg := range splitPath(path) {
+		next := child(n, seg)
+		if next == nil {
+			return n, false
+		}
+		n = next
+	}
+	return n, true
+}
+
+func child(n *yaml.Node, seg string) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == seg {
+				v := n.Content[i+1]
+				for v.Kind == yaml.AliasNode && v.Alias != nil {
+					v = v.Alias
+				}
+				return v
+			}
+		}
+	case yaml.SequenceNode:
+		i, err := strconv.Atoi(seg)
+		if err == nil && i >= 0 && i < len(n.Content) {
+			return n.Content[i]
+		}
+	}
+	return nil
+}
+
+// splitPath splits "a.b[0].c[key.with.dots]" into a, b, 0, c, key.with.dots.
+func splitPath(p string) []string {
+	var segs []string
+	for len(p) > 0 {
+		switch p[0] {
+		case '.':
+			p = p[1:]
+		case '[':
+			end := strings.IndexByte(p, ']')
+			if end < 0 {
+				return append(segs, p[1:])
+			}
+			segs = append(segs, p[1:end])
+			p = p[end+1:]
+		default:
+			end := strings.IndexAny(p, ".[")
+			if end < 0 {
+				return append(segs, p)
+			}
+			segs = append(segs, p[:end])
+			p = p[end:]
+		}
+	}
+	return segs
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strings"
+
+	"github.com/palisade-dev/palisade/internal/finding"
+)
+
+// JUnit layout: testsuites > testsuite(name=file) > testcase(classname=file),
+// which GitLab and Jenkins both render as one group per manifest file.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	ClassName string        `xml:"classname,attr"`
+	Name      string        `xml:"name,attr"`
+	File      string        `xml:"file,attr,omitempty"`
+	Line      int           `xml:"line,attr,omitempty"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	// CDATA keeps multi-line bodies readable in the raw file; character
+	// data would turn every newline into &#xA;.
+	Body string `xml:",cdata"`
+}
+
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
+}
+
+func writeJUnit(b *bytes.Buffer, _ Options, r *finding.Report) error {
+	doc := junitSuites{Name: "palisade"}
+	for _, g := range groupByFile(r) {
+		s := junitSuite{Name: g.file}
+		for _, e := range g.errors {
+			name := "input error"
+			if e.Line > 0 {
+				name = fmt.Sprintf("input error at line %d", e.Line)
+			}
+			s.Cases = append(s.Cases, junitCase{
+				ClassName: g.file, Name: name, File: g.file, Line: e.Line,
+				Error: &junitProblem{Message: e.Message, Type: "input", Body: xmlSafe(e.Error())},
+			})
+			s.Errors++
+		}
+		for _, f := range g.findings {
+			s.Cases = append(s.Cases, junitFindingCase(f))
+			if f.Suppressed {
+				s.Skipped++
+			} else {
+				s.Failures++
+			}
+		}
+		s.Tests = len(s.Cases)
+		doc.add(s)
+	}
+	if len(doc.Suites) == 0 {
+		// Jenkins fails a build whose report holds no test at all, so a clean
+		// scan is one passing test rather than an empty document.
+		doc.add(junitSuite{Name: "palisade", Tests: 1, Cases: []junitCase{{ClassName: "palisade", Name: "scan"}}})
+	}
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	return nil
+}
+
+func (d *junitSuites) add(s junitSuite) {
+	d.Suites = append(d.Suites, s)
+	d.Tests += s.Tests
+	d.Failures += s.Failures
+	d.Errors += s.Errors
+	d.Skipped += s.Skipped
+}
+
+// junitFindingCase names the case "Kind/ns/name check" so that the same
+// problem keeps the same test identity across runs (no line numbers in it),
+// and puts the detail a reviewer needs into the failure body.
+func junitFindingCase(f finding.Finding) junitCase {
+	c := junitCase{
+		ClassName: f.File,
+		Name:      junitResource(f.Resource) + " " + f.Check,
+		File:      f.File,
+		Line:      f.Line,
+	}
+	if f.Suppressed {
+		c.Skipped = &junitSkipped{Message: "suppressed by an exception: " + f.Message}
+		return c
+	}
+	var body strings.Builder
+	fmt.Fprintf(&body, "%s:%s %s %s\n", f.File, lineText(f.Line), strings.ToUpper(f.Severity.String()), resourceLabel(f.Resource))
+	if f.Path != "" {
+		fmt.Fprintf(&body, "path: %s\n", f.Path)
+	}
+	body.WriteString(f.Message + "\n")
+	if f.Remediation != "" {
+		body.WriteString("\nremediation:\n" + strings.TrimRight(f.Remediation, "\n") + "\n")
+	}
+	c.Failure = &junitProblem{Message: f.Message, Type: f.Check, Body: xmlSafe(body.String())}
+	return c
+}
+
+func junitResource(r finding.Resource) string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// xmlSafe replaces characters XML 1.0 cannot carry at all; the encoder does
+// this for attributes but writes CDATA verbatim.
+func xmlSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF,
+			r >= 0xE000 && r <= 0xFFFD,
+			r >= 0x10000 && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
+}

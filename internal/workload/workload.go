@@ -1,0 +1,156 @@
+// Package workload finds the pod an object runs: its metadata, its spec and
+// the field path of that spec inside the object.
+package workload
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/palisade-dev/palisade/internal/manifest"
+)
+
+// Workload is the pod an object produces.
+type Workload struct {
+	Object *manifest.Object
+	// Meta is the pod's metadata (the pod template's, for controllers).
+	Meta *metav1.ObjectMeta
+	Spec *corev1.PodSpec
+	// MetaPrefix and SpecPrefix are the field paths of Meta and Spec in the
+	// object, e.g. "spec.template.metadata" and "spec.template.spec".
+	MetaPrefix string
+	SpecPrefix string
+}
+
+// kinds mirrors upstream's DefaultPodSpecExtractor: the kinds Pod Security
+// Admission evaluates, and where their pod template sits.
+var kinds = map[string]struct{ group, template string }{
+	"Pod":                   {"", ""},
+	"ReplicationController": {"", "spec.template"},
+	"PodTemplate":           {"", "template"},
+	"ReplicaSet":            {"apps", "spec.template"},
+	"Deployment":            {"apps", "spec.template"},
+	"StatefulSet":           {"apps", "spec.template"},
+	"DaemonSet":             {"apps", "spec.template"},
+	"Job":                   {"batch", "spec.template"},
+	"CronJob":               {"batch", "spec.jobTemplate.spec.template"},
+}
+
+// IsWorkloadKind reports whether objects of this group and kind run pods.
+func IsWorkloadKind(apiVersion, kind string) bool {
+	k, ok := kinds[kind]
+	return ok && group(apiVersion) == k.group
+}
+
+func group(apiVersion string) string {
+	if i := strings.IndexByte(apiVersion, '/'); i >= 0 {
+		return apiVersion[:i]
+	}
+	return ""
+}
+
+// Extract returns the workload of obj. ok is false for kinds that run no
+// pods (CRDs of the same name in another group included). An error means
+// the object runs pods but its pod spec cannot be read as a PodSpec.
+func Extract(obj *manifest.Object) (w *Workload, ok bool, err error) {
+	k, known := kinds[obj.Kind]
+	if !known || group(obj.APIVersion) != k.group {
+		return nil, false, nil
+	}
+	w = &Workload{Object: obj, Meta: &metav1.ObjectMeta{}, Spec: &corev1.PodSpec{}}
+	if k.template == "" {
+		w.MetaPrefix, w.SpecPrefix = "metadata", "spec"
+	} else {
+		w.MetaPrefix, w.SpecPrefix = k.template+".metadata", k.template+".spec"
+	}
+	if m, found, err := lookup(obj.Content, w.MetaPrefix); err != nil {
+		return nil, true, err
+	} else if found {
+		if err := fromUnstructured(m, w.Meta, w.MetaPrefix); err != nil {
+			return nil, true, err
+		}
+	}
+	s, found, err := lookup(obj.Content, w.SpecPrefix)
+	if err != nil {
+		return nil, true, err
+	}
+	if found {
+		if err := fromUnstructured(s, w.Spec, w.SpecPrefix); err != nil {
+			return nil, true, err
+		}
+	}
+	ApplyDefaults(w.Spec)
+	return w, true, nil
+}
+
+func lookup(m map[string]any, path string) (map[string]any, bool, error) {
+	cur := m
+	for _, seg := range strings.Split(path, ".") {
+		v, ok := cur[seg]
+		if !ok || v == nil {
+			return nil, false, nil
+		}
+		next, ok := v.(map[string]any)
+		if !ok {
+			return nil, false, fmt.Errorf("%s must be a mapping", path)
+		}
+		cur = next
+	}
+	return cur, true, nil
+}
+
+func fromUnstructured(m map[string]any, into any, path string) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, into); err != nil {
+		return fmt.Errorf("%s: %v", path, err)
+	}
+	return nil
+}
+
+// ApplyDefaults applies the API server's defaulting where it can change a
+// Pod Security verdict, so a manifest is judged as admission would judge
+// the object it becomes (k8s.io/kubernetes pkg/apis/core/v1 defaults.go).
+func ApplyDefaults(spec *corev1.PodSpec) {
+	for i := range spec.Volumes {
+		// SetDefaults_Volume: a volume with no source is an emptyDir.
+		if (spec.Volumes[i].VolumeSource == corev1.VolumeSource{}) {
+			spec.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
+		}
+	}
+	if spec.HostNetwork {
+		// SetDefaults_PodSpec: with hostNetwork, hostPort defaults to
+		// containerPort for every container kind.
+		defaultHostPorts := func(ports []corev1.ContainerPort) {
+			for j := range ports {
+				if ports[j].HostPort == 0 {
+					ports[j].HostPort = ports[j].ContainerPort
+				}
+			}
+		}
+		for i := range spec.InitContainers {
+			defaultHostPorts(spec.InitContainers[i].Ports)
+		}
+		for i := range spec.Containers {
+			defaultHostPorts(spec.Containers[i].Ports)
+		}
+		for i := range spec.EphemeralContainers {
+			defaultHostPorts(spec.EphemeralContainers[i].Ports)
+		}
+	}
+}
+
+// Containers calls fn for every container with its field path relative to
+// the pod spec, in the order upstream visits them: init, regular, ephemeral.
+func Containers(spec *corev1.PodSpec, fn func(path string, c *corev1.Container)) {
+	for i := range spec.InitContainers {
+		fn(fmt.Sprintf("initContainers[%d]", i), &spec.InitContainers[i])
+	}
+	for i := range spec.Containers {
+		fn(fmt.Sprintf("containers[%d]", i), &spec.Containers[i])
+	}
+	for i := range spec.EphemeralContainers {
+		fn(fmt.Sprintf("ephemeralContainers[%d]", i), (*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
+	}
+}
