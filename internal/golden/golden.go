@@ -48,8 +48,7 @@ func Assert(t testing.TB, got []byte, path string) {
 // versions quoted so that invisible differences (trailing spaces, \r, ANSI
 // escapes) are visible.
 func Diff(want, got []byte) string {
-	wl := strings.SplitAfter(string(want), "\n")
-	gl := strings.SplitAfter(string(got), "\n")
+	wl, gl := splitLines(want), splitLines(got)
 	n := max(len(wl), len(gl))
 	for i := range n {
 		w, g := lineAt(wl, i), lineAt(gl, i)
@@ -57,7 +56,7 @@ func Diff(want, got []byte) string {
 			continue
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "first difference at line %d (want %d lines, got %d):\n", i+1, countLines(want), countLines(got))
+		fmt.Fprintf(&b, "first difference at line %d (want %d lines, got %d):\n", i+1, len(wl), len(gl))
 		if i > 0 {
 			fmt.Fprintf(&b, "  both: %s\n", quote(wl[i-1]))
 		}
@@ -65,6 +64,16 @@ func Diff(want, got []byte) string {
 		return b.String()
 	}
 	return "no difference"
+}
+
+// splitLines keeps line endings, so a missing final newline is a difference
+// on the last line rather than an extra empty line.
+func splitLines(b []byte) []string {
+	lines := strings.SplitAfter(string(b), "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines
 }
 
 // lineAt returns a sentinel past the end so that a missing line never equals
@@ -81,12 +90,4 @@ func quote(s string) string {
 		return "<end of file>"
 	}
 	return fmt.Sprintf("%q", s)
-}
-
-func countLines(b []byte) int {
-	n := bytes.Count(b, []byte("\n"))
-	if len(b) > 0 && b[len(b)-1] != '\n' {
-		n++
-	}
-	return n
 }

@@ -21,7 +21,7 @@ type locator struct {
 	// container returns the offending fields of a container that fails on
 	// its own, relative to the container; fails re-asks upstream about a
 	// modified copy of that container.
-	container func(c *corev1.Container, fails func(*corev1.Container) bool) []string
+	container   func(c *corev1.Container, fails func(*corev1.Container) bool) []string
 	volumes     bool
 	annotations bool
 	sysctls     bool

@@ -117,7 +117,11 @@ func junitFindingCase(f finding.Finding) junitCase {
 		return c
 	}
 	var body strings.Builder
-	fmt.Fprintf(&body, "%s:%s %s %s\n", f.File, lineText(f.Line), strings.ToUpper(f.Severity.String()), resourceLabel(f.Resource))
+	loc := f.File
+	if f.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	fmt.Fprintf(&body, "%s %s %s\n", loc, strings.ToUpper(f.Severity.String()), resourceLabel(f.Resource))
 	if f.Path != "" {
 		fmt.Fprintf(&body, "path: %s\n", f.Path)
 	}

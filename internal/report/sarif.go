@@ -192,7 +192,9 @@ func sarifRules(r *finding.Report) ([]sarifRule, map[string]int) {
 		}
 		rule, ok := known[f.Check]
 		if !ok {
-			rule = finding.Rule{ID: f.Check, Standard: f.Standard, Severity: f.Severity, Level: f.Level}
+			// Code scanning titles alerts with shortDescription; the ID is
+			// the best title we have.
+			rule = finding.Rule{ID: f.Check, Standard: f.Standard, Severity: f.Severity, Level: f.Level, Title: f.Check}
 		}
 		used[f.Check] = rule
 	}

@@ -73,16 +73,17 @@ func writeText(b *bytes.Buffer, o Options, r *finding.Report) error {
 func writeTextFinding(b *bytes.Buffer, p painter, width int, f finding.Finding) {
 	sev := strings.ToUpper(f.Severity.String())
 	pad := strings.Repeat(" ", max(0, severityWidth-len(sev)))
-	where := f.Message
+	// The colon ends the "where" part, so the message never reads as part
+	// of the resource name.
+	where := resourceLabel(f.Resource) + ": " + f.Message
 	if f.Path != "" {
-		where = f.Path + ": " + f.Message
+		where = resourceLabel(f.Resource) + " " + f.Path + ": " + f.Message
 	}
 	// A suppressed line is dimmed as a whole, and an inner reset would end
 	// the dimming early, so its severity goes uncoloured.
 	sp := p && !painter(f.Suppressed)
-	line := fmt.Sprintf("%*s %s%s %s %s %s",
-		width, lineText(f.Line), sp.paint(severityColour(f.Severity), sev), pad,
-		f.Check, resourceLabel(f.Resource), where)
+	line := fmt.Sprintf("%*s %s%s %s %s",
+		width, lineText(f.Line), sp.paint(severityColour(f.Severity), sev), pad, f.Check, where)
 	if f.Suppressed {
 		line = p.paint(ansiDim, line+" (suppressed)")
 	}

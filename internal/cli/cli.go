@@ -1,0 +1,82 @@
+// Package cli holds the commands, the flag-to-config merge and the exit
+// codes. It is the only package that wires every other one together.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes, as SPEC.md defines them for every command.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitUsage    = 2
+	ExitInput    = 3
+)
+
+// usageError marks errors that mean "nothing was run": exit code 2.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitError carries a non-zero exit code for a run that produced output.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs palisade with args and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := &cobra.Command{
+		Use:           "palisade",
+		Short:         "Keep insecure workloads out of Kubernetes clusters",
+		Long:          "Palisade checks Kubernetes manifests against the Pod Security Standards, exactly as Pod Security Admission does.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
+	})
+	root.AddCommand(newScanCmd(stdin, stdout, stderr), newChecksCmd(stdout), newVersionCmd(stdout))
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	err := root.ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	default:
+		fmt.Fprintf(stderr, "palisade: %v\n", err)
+		return ExitUsage
+	}
+}
+
+// colorFor reports whether w is a terminal that wants colour.
+func colorFor(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}
+
+func exactArgsOrUsage(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usagef("%s takes at most %d argument(s), got %d", cmd.CommandPath(), n, len(args))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,141 @@
+// Package load turns command-line arguments into named inputs and reads
+// them with bounded memory. One unreadable input never stops the others.
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/palisade-dev/palisade/internal/finding"
+)
+
+// DefaultMaxFileSize bounds one input (file or stdin). Manifests are rarely
+// above a few MiB; the limit keeps a stray 200 MB file from exhausting memory.
+const DefaultMaxFileSize = 64 << 20
+
+// Input is one file or stdin to scan.
+type Input struct {
+	// Name is the path as given (joined with the walked folder), or "-".
+	Name string
+	// data holds stdin, read once so it can be read again.
+	data  []byte
+	stdin bool
+}
+
+// Extensions of files picked up when walking a folder. Files named
+// explicitly on the command line are read whatever their extension.
+var Extensions = []string{".yaml", ".yml", ".json"}
+
+// Expand resolves args into inputs: folders are walked recursively in
+// lexical order, "-" is stdin (read at most once, up to maxSize).
+func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.Error) {
+	var (
+		ins  []Input
+		errs []finding.Error
+	)
+	stdinRead := false
+	for _, a := range args {
+		if a == "-" {
+			if stdinRead {
+				continue
+			}
+			stdinRead = true
+			data, err := readLimited(stdin, maxSize)
+			if err != nil {
+				errs = append(errs, finding.Error{File: "-", Message: err.Error()})
+				continue
+			}
+			ins = append(ins, Input{Name: "-", data: data, stdin: true})
+			continue
+		}
+		info, err := os.Stat(a)
+		if err != nil {
+			errs = append(errs, finding.Error{File: a, Message: describe(a, err)})
+			continue
+		}
+		if !info.IsDir() {
+			ins = append(ins, Input{Name: a})
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, finding.Error{File: p, Message: describe(p, err)})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() {
+				if p != a && strings.HasPrefix(d.Name(), ".") {
+					return fs.SkipDir // .git and friends
+				}
+				return nil
+			}
+			if !slices.Contains(Extensions, strings.ToLower(filepath.Ext(p))) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				if _, err := os.Stat(p); err != nil {
+					errs = append(errs, finding.Error{File: p, Message: describe(p, err)})
+					return nil
+				}
+			}
+			ins = append(ins, Input{Name: p})
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, finding.Error{File: a, Message: err.Error()})
+		}
+	}
+	return ins, errs
+}
+
+// Read returns the bytes of an input, refusing inputs over maxSize.
+func (in Input) Read(maxSize int64) ([]byte, error) {
+	if in.stdin {
+		return in.data, nil
+	}
+	f, err := os.Open(in.Name)
+	if err != nil {
+		return nil, errors.New(describe(in.Name, err))
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Size() > maxSize {
+		return nil, fmt.Errorf("file is %d bytes, over the %d-byte limit (--max-file-size)", info.Size(), maxSize)
+	}
+	return readLimited(f, maxSize)
+}
+
+func readLimited(r io.Reader, maxSize int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read: %v", err)
+	}
+	if int64(len(data)) > maxSize {
+		return nil, fmt.Errorf("input is over the %d-byte limit (--max-file-size)", maxSize)
+	}
+	return data, nil
+}
+
+func describe(p string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if _, lerr := os.Lstat(p); lerr == nil {
+			return "dangling symbolic link (its target does not exist)"
+		}
+		return "no such file or directory"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
