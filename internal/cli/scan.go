@@ -117,22 +117,28 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdin io.Reader, st
 		return usageError{err}
 	}
 	v, _ := version.Info()
-	rep, err := report.New(f.format, report.Options{Color: colorFor(stdout), ToolVersion: v})
+
+	out, err := report.NewStream(f.format, stdout, report.Options{Color: colorFor(stdout), ToolVersion: v})
 	if err != nil {
 		return usageError{err}
 	}
-
-	r := scan.Run(cmd.Context(), eng, args, stdin, scan.Options{
+	if err := out.Begin(eng.Rules()); err != nil {
+		return fmt.Errorf("writing report: %w", err)
+	}
+	stats, err := scan.Run(cmd.Context(), eng, args, stdin, scan.Options{
 		MaxFileSize: cfg.Limits.MaxFileSize,
 		Workers:     f.workers,
-	})
-	if err := rep.Report(stdout, r); err != nil {
+	}, out)
+	if err == nil {
+		err = out.End(stats.Resources)
+	}
+	if err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
 	switch {
-	case len(r.Errors) > 0:
+	case stats.Errors > 0:
 		return exitError{ExitInput}
-	case r.AtOrAbove(failOn):
+	case failOn != finding.SeverityNone && stats.Worst >= failOn:
 		return exitError{ExitFindings}
 	}
 	return nil

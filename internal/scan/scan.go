@@ -1,12 +1,16 @@
 // Package scan runs the engine over files: expand the arguments, learn the
-// namespaces, then decode, evaluate and release each input in parallel.
+// namespaces, then decode, evaluate and release each input in parallel,
+// handing each input's findings to a sink in sorted order as soon as every
+// earlier input is done. Memory stays bounded by the inputs in flight, not
+// by the size of the whole scan.
 package scan
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"io"
 	"runtime"
+	"slices"
 
 	"golang.org/x/sync/errgroup"
 
@@ -25,87 +29,185 @@ type Options struct {
 	Limits  manifest.Limits
 }
 
-type result struct {
-	findings  []finding.Finding
-	errs      []finding.Error
-	resources int
+// Sink receives each input's sorted findings and errors, in input order.
+type Sink interface {
+	File(name string, findings []finding.Finding, errs []finding.Error) error
 }
 
-// psaMarker is in every input that can carry Pod Security namespace labels.
+// Stats is what the exit code needs once the findings are gone.
+type Stats struct {
+	Resources int
+	Errors    int
+	// Worst is the highest severity of an unsuppressed finding.
+	Worst finding.Severity
+}
+
+// unit is one entry of the output: an input to scan, or a path that could
+// not even be expanded (errors only).
+type unit struct {
+	name  string
+	input *load.Input
+	errs  []finding.Error
+}
+
+type result struct {
+	findings []finding.Finding
+	errs     []finding.Error
+}
+
+// psaMarker is in every document that can carry Pod Security labels.
 var psaMarker = []byte("pod-security.kubernetes.io/")
 
-// Run scans args and returns the sorted report. Inputs that cannot be read
-// or parsed are in Report.Errors; the rest is still scanned.
-func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader, opts Options) *finding.Report {
+// Run scans args, feeding sink in sorted file order.
+func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader, opts Options, sink Sink) (Stats, error) {
 	if opts.MaxFileSize <= 0 {
 		opts.MaxFileSize = load.DefaultMaxFileSize
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	inputs, errs := load.Expand(args, stdin, opts.MaxFileSize)
+	inputs, expandErrs := load.Expand(args, stdin, opts.MaxFileSize)
+	units := sortedUnits(inputs, expandErrs)
 	inv := inventory.New()
 
-	// Pass 1: a workload's level depends on a Namespace that may come later
-	// in the input, so namespaces are learnt first. Only inputs that mention
-	// the Pod Security label prefix are decoded; the rest are only read.
-	forEach(ctx, len(inputs), opts.Workers, func(i int) {
-		data, err := inputs[i].Read(opts.MaxFileSize)
-		if err != nil || !bytes.Contains(data, psaMarker) {
+	// Pass 1: a workload's level depends on its Namespace, which may come
+	// later in the input; only documents naming a Pod Security label are
+	// parsed here, the rest are only read.
+	parallel(ctx, len(units), opts.Workers, func(i int) {
+		if units[i].input == nil {
 			return
 		}
-		objs, _ := manifest.DecodeWithLimits(inputs[i].Name, data, opts.Limits)
+		data, err := units[i].input.Read(opts.MaxFileSize)
+		if err != nil {
+			return
+		}
+		objs, _ := manifest.DecodeContaining(units[i].name, data, opts.Limits, psaMarker)
 		for _, o := range objs {
 			if inventory.IsNamespace(o) {
 				inv.AddNamespace(o)
 			}
 		}
 	})
-	var nsErrs []finding.Error
+	nsErrs := map[string][]finding.Error{}
 	for _, ns := range inv.Namespaces() {
-		_, e := inv.EnforcePolicy(ns, eng.Defaults())
-		nsErrs = append(nsErrs, e...)
+		_, errs := inv.EnforcePolicy(ns, eng.Defaults())
+		for _, e := range errs {
+			nsErrs[e.File] = append(nsErrs[e.File], e)
+		}
 	}
 
-	// Pass 2: each input is decoded, evaluated and released by one worker;
-	// results land in the input's own slot, so order never depends on timing.
-	results := make([]result, len(inputs))
-	forEach(ctx, len(inputs), opts.Workers, func(i int) {
-		in := inputs[i]
-		r := &results[i]
-		data, err := in.Read(opts.MaxFileSize)
-		if err != nil {
-			r.errs = append(r.errs, finding.Error{File: in.Name, Message: err.Error()})
-			return
-		}
-		objs, derrs := manifest.DecodeWithLimits(in.Name, data, opts.Limits)
-		r.errs = append(r.errs, derrs...)
-		for _, o := range objs {
-			fs, ferr := eng.EvaluateObject(o, inv)
-			r.findings = append(r.findings, fs...)
-			if ferr != nil {
-				r.errs = append(r.errs, *ferr)
+	// Pass 2: workers evaluate ahead of the writer by at most `window`
+	// inputs, so a slow sink bounds memory instead of growing it.
+	var (
+		stats  Stats
+		window = make(chan struct{}, opts.Workers*4)
+		done   = make([]chan result, len(units))
+	)
+	for i := range done {
+		done[i] = make(chan result, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		g := errgroup.Group{}
+		g.SetLimit(opts.Workers)
+		for i := range units {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
-			o.Release()
-			inv.Add(o)
+			g.Go(func() error {
+				done[i] <- evaluate(eng, inv, units[i], opts)
+				return nil
+			})
 		}
-	})
-
-	rep := &finding.Report{Errors: errs, Rules: eng.Rules(), Resources: inv.Resources()}
-	for _, r := range results {
-		rep.Findings = append(rep.Findings, r.findings...)
-		rep.Errors = append(rep.Errors, r.errs...)
+		_ = g.Wait()
+	}()
+	var sinkErr error
+	for i, u := range units {
+		var r result
+		select {
+		case r = <-done[i]:
+		case <-ctx.Done():
+			return stats, ctx.Err()
+		}
+		<-window
+		r.errs = append(r.errs, nsErrs[u.name]...)
+		finding.Sort(r.findings)
+		finding.SortErrors(r.errs)
+		stats.Errors += len(r.errs)
+		for _, f := range r.findings {
+			if !f.Suppressed && f.Severity > stats.Worst {
+				stats.Worst = f.Severity
+			}
+		}
+		if sinkErr == nil {
+			sinkErr = sink.File(u.name, r.findings, r.errs)
+		}
 	}
-	rep.Errors = append(rep.Errors, nsErrs...)
-	finding.Sort(rep.Findings)
-	finding.SortErrors(rep.Errors)
-	return rep
+	stats.Resources = inv.Resources()
+	return stats, sinkErr
 }
 
-func forEach(ctx context.Context, n, workers int, fn func(i int)) {
-	g, _ := errgroup.WithContext(ctx)
+func evaluate(eng *engine.Engine, inv *inventory.Inventory, u unit, opts Options) result {
+	r := result{errs: u.errs}
+	if u.input == nil {
+		return r
+	}
+	data, err := u.input.Read(opts.MaxFileSize)
+	if err != nil {
+		r.errs = append(r.errs, finding.Error{File: u.name, Message: err.Error()})
+		return r
+	}
+	objs, derrs := manifest.DecodeWithLimits(u.name, data, opts.Limits)
+	r.errs = append(r.errs, derrs...)
+	for _, o := range objs {
+		fs, ferr := eng.EvaluateObject(o, inv)
+		r.findings = append(r.findings, fs...)
+		if ferr != nil {
+			r.errs = append(r.errs, *ferr)
+		}
+		o.Release()
+		inv.Add(o)
+	}
+	return r
+}
+
+// sortedUnits orders inputs and expansion errors by name, so the output is
+// sorted by file whatever the argument order; a file named twice is
+// scanned once.
+func sortedUnits(inputs []load.Input, errs []finding.Error) []unit {
+	byName := map[string]*unit{}
+	var units []*unit
+	get := func(name string) *unit {
+		if u, ok := byName[name]; ok {
+			return u
+		}
+		u := &unit{name: name}
+		byName[name] = u
+		units = append(units, u)
+		return u
+	}
+	for i := range inputs {
+		get(inputs[i].Name).input = &inputs[i]
+	}
+	for _, e := range errs {
+		u := get(e.File)
+		u.errs = append(u.errs, e)
+	}
+	slices.SortFunc(units, func(a, b *unit) int { return cmp.Compare(a.name, b.name) })
+	out := make([]unit, len(units))
+	for i, u := range units {
+		out[i] = *u
+	}
+	return out
+}
+
+func parallel(ctx context.Context, n, workers int, fn func(i int)) {
+	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)
-	for i := 0; i < n; i++ {
+	for i := 0; i < n && ctx.Err() == nil; i++ {
 		g.Go(func() error { fn(i); return nil })
 	}
 	_ = g.Wait()
