@@ -17,6 +17,9 @@ type converter struct {
 	budget   int
 	maxDepth int
 	errLine  int
+	// lineOffset rebases node lines onto the file, for lines named in
+	// messages (errLine stays relative to the document).
+	lineOffset int
 }
 
 var errBudget = errors.New("document expands to too many values (YAML alias bomb?)")
@@ -78,7 +81,7 @@ func (c *converter) mapping(n *yaml.Node, depth int) (map[string]any, error) {
 			return nil, c.fail(k, "mapping key must be a scalar")
 		}
 		if first, dup := seen[k.Value]; dup {
-			return nil, c.fail(k, "duplicate key %q (first defined on line %d)", k.Value, first)
+			return nil, c.fail(k, "duplicate key %q (first defined on line %d)", k.Value, first+c.lineOffset)
 		}
 		seen[k.Value] = k.Line
 		v, err := c.convert(vn, depth+1)

@@ -3,7 +3,9 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -141,15 +143,18 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 	if isMarker(d.data, "---") {
 		d.data = append([]byte("   "), d.data[3:]...)
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(d.data, &root); err != nil {
-		return nil, []finding.Error{yamlError(name, d.line, err)}
+	n := jsonNode(d.data)
+	if n == nil {
+		var root yaml.Node
+		if err := yaml.Unmarshal(d.data, &root); err != nil {
+			return nil, []finding.Error{yamlError(name, d.line, err)}
+		}
+		if root.Kind == 0 || len(root.Content) == 0 {
+			return nil, nil // only comments
+		}
+		n = root.Content[0]
 	}
-	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, nil // only comments
-	}
-	n := root.Content[0]
-	c := &converter{budget: lim.MaxNodesPerByte*len(d.data) + 10000, maxDepth: lim.MaxDepth}
+	c := &converter{budget: lim.MaxNodesPerByte*len(d.data) + 10000, maxDepth: lim.MaxDepth, lineOffset: d.line - 1}
 	v, err := c.convert(n, 0)
 	if err != nil {
 		return nil, []finding.Error{{File: name, Line: d.line + c.errLine - 1, Message: err.Error()}}
@@ -170,10 +175,28 @@ func isBlank(b []byte) bool {
 	return true
 }
 
+// parserProblems are the errors of the YAML parser (as opposed to its
+// scanner). go.yaml.in/yaml/v3 reports their line 0-based ("line 2" for the
+// third line), so yamlError adds one.
+var parserProblems = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
 func yamlError(name string, offset int, err error) finding.Error {
 	msg := err.Error()
 	line := offset
-	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
+	m := lineRE.FindStringSubmatchIndex(msg)
+	if m != nil {
 		n, _ := strconv.Atoi(msg[m[2]:m[3]])
 		line = offset + n - 1
 		msg = msg[:m[0]] + msg[m[1]:]
@@ -181,6 +204,9 @@ func yamlError(name string, offset int, err error) finding.Error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimPrefix(msg, ": ")
 	msg = strings.Replace(msg, " : ", " ", 1)
+	if m != nil && parserProblems[strings.TrimSpace(msg)] {
+		line++
+	}
 	return finding.Error{File: name, Line: line, Message: "invalid YAML: " + strings.TrimSpace(msg)}
 }
 
@@ -193,13 +219,16 @@ func objectsFrom(name string, idx, offset int, n *yaml.Node, v any) ([]*Object, 
 	}
 	kind, _ := m["kind"].(string)
 	if items, isList := m["items"].([]any); isList && strings.HasSuffix(kind, "List") {
-		itemsNode := child(n, "items")
+		itemsNode, _ := child(n, "items")
 		var (
 			objs []*Object
 			errs []finding.Error
 		)
 		for i, it := range items {
-			in := itemsNode.Content[i]
+			in := n // defensive: the item nodes should always be found
+			if itemsNode != nil && itemsNode.Kind == yaml.SequenceNode && len(itemsNode.Content) == len(items) {
+				in = itemsNode.Content[i]
+			}
 			o, e := objectsFrom(name, idx, offset, in, it)
 			objs = append(objs, o...)
 			errs = append(errs, e...)
@@ -279,7 +308,8 @@ func stringMap(meta map[string]any, key string) (map[string]string, error) {
 		return nil, fmt.Errorf("metadata.%s must be a mapping of strings", key)
 	}
 	out := make(map[string]string, len(m))
-	for k, v := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) { // the same error every run
+		v := m[k]
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("metadata.%s[%s] must be a string, got %v", key, k, v)

@@ -49,24 +49,25 @@ func (o *Object) Release() {
 // Line returns the line of the field at path (as printed by
 // k8s.io/apimachinery/pkg/util/validation/field.Path, e.g.
 // "spec.containers[0].securityContext.privileged"), or of its nearest
-// ancestor present in the input, or of the object itself.
+// ancestor present in the input, or of the object itself. For a mapping
+// entry the line is that of its key, where a reader looks for it.
 func (o *Object) Line(path string) int {
-	n, _ := o.lookup(path)
-	if n == nil {
+	_, line, _ := o.lookup(path)
+	if line == 0 {
 		return o.Source.Line
 	}
-	return n.Line + o.lineOffset
+	return line + o.lineOffset
 }
 
 // Has reports whether the field at path is present in the input.
 func (o *Object) Has(path string) bool {
-	_, exact := o.lookup(path)
+	_, _, exact := o.lookup(path)
 	return exact
 }
 
 // Keys returns the keys of the mapping at path, in input order.
 func (o *Object) Keys(path string) []string {
-	n, exact := o.lookup(path)
+	n, _, exact := o.lookup(path)
 	if !exact || n.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -77,45 +78,50 @@ func (o *Object) Keys(path string) []string {
 	return keys
 }
 
-// lookup walks the node tree; it returns the deepest node reached and
-// whether the whole path was found.
-func (o *Object) lookup(path string) (*yaml.Node, bool) {
+// lookup walks the node tree; it returns the deepest node reached, the line
+// where that node is named (0 for the root), and whether the whole path
+// was found.
+func (o *Object) lookup(path string) (*yaml.Node, int, bool) {
 	n := o.node
 	if n == nil {
-		return nil, false
+		return nil, 0, false
 	}
+	line := 0
 	for _, seg := range splitPath(path) {
-		next := child(n, seg)
+		next, at := child(n, seg)
 		if next == nil {
-			return n, false
+			return n, line, false
 		}
-		n = next
+		n, line = next, at
 	}
-	return n, true
+	return n, line, true
 }
 
-func child(n *yaml.Node, seg string) *yaml.Node {
-	for n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+// child returns the value under seg and the line naming it (the key's line
+// in a mapping, the item's line in a sequence).
+func child(n *yaml.Node, seg string) (*yaml.Node, int) {
+	n = deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			if n.Content[i].Value == seg {
-				v := n.Content[i+1]
-				for v.Kind == yaml.AliasNode && v.Alias != nil {
-					v = v.Alias
-				}
-				return v
+				return deref(n.Content[i+1]), n.Content[i].Line
 			}
 		}
 	case yaml.SequenceNode:
 		i, err := strconv.Atoi(seg)
 		if err == nil && i >= 0 && i < len(n.Content) {
-			return n.Content[i]
+			return deref(n.Content[i]), n.Content[i].Line
 		}
 	}
-	return nil
+	return nil, 0
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
 }
 
 // splitPath splits "a.b[0].c[key.with.dots]" into a, b, 0, c, key.with.dots.

@@ -110,7 +110,7 @@ type sarifDoc struct {
 		} `json:"invocations"`
 		Results []struct {
 			RuleID    string `json:"ruleId"`
-			RuleIndex int    `json:"ruleIndex"`
+			RuleIndex *int   `json:"ruleIndex"`
 			Level     string `json:"level"`
 			Locations []struct {
 				PhysicalLocation struct {
@@ -146,13 +146,14 @@ func TestSARIFDecodes(t *testing.T) {
 	}
 	run := doc.Runs[0]
 	rules := run.Tool.Driver.Rules
-	// Four sample rules are referenced; policy/required-labels has no
-	// metadata but still needs a rule; pss/capabilities_restricted is unused.
+	// SARIF lists exactly the rules it was given, sorted by ID, referenced
+	// or not (pss/capabilities_restricted is not); policy/required-labels
+	// has no metadata, so it has no rule and its result no ruleIndex.
 	var ids []string
 	for _, rule := range rules {
 		ids = append(ids, rule.ID)
 	}
-	wantIDs := []string{"bp/latest-tag", "policy/required-labels", "pss/hostPathVolumes", "pss/privileged", "pss/runAsNonRoot"}
+	wantIDs := []string{"bp/latest-tag", "pss/capabilities_restricted", "pss/hostPathVolumes", "pss/privileged", "pss/runAsNonRoot"}
 	if !slices.Equal(ids, wantIDs) {
 		t.Errorf("rules = %v, want %v", ids, wantIDs)
 	}
@@ -161,8 +162,15 @@ func TestSARIFDecodes(t *testing.T) {
 	}
 	for i, res := range run.Results {
 		f := r.Findings[i]
-		if res.RuleIndex < 0 || res.RuleIndex >= len(rules) || rules[res.RuleIndex].ID != res.RuleID || res.RuleID != f.Check {
-			t.Errorf("result %d: ruleId %q ruleIndex %d does not point at its rule", i, res.RuleID, res.RuleIndex)
+		if res.RuleID != f.Check {
+			t.Errorf("result %d: ruleId %q, want %q", i, res.RuleID, f.Check)
+		}
+		if f.Check == "policy/required-labels" {
+			if res.RuleIndex != nil {
+				t.Errorf("result %d: rule %q has no metadata but ruleIndex %d", i, res.RuleID, *res.RuleIndex)
+			}
+		} else if res.RuleIndex == nil || *res.RuleIndex < 0 || *res.RuleIndex >= len(rules) || rules[*res.RuleIndex].ID != res.RuleID {
+			t.Errorf("result %d: ruleId %q ruleIndex %v does not point at its rule", i, res.RuleID, res.RuleIndex)
 		}
 		loc := res.Locations[0]
 		if (loc.PhysicalLocation.Region == nil) != (f.Line == 0) {
@@ -200,12 +208,9 @@ func TestSARIFLevels(t *testing.T) {
 }
 
 type junitDoc struct {
-	XMLName  xml.Name `xml:"testsuites"`
-	Tests    int      `xml:"tests,attr"`
-	Failures int      `xml:"failures,attr"`
-	Errors   int      `xml:"errors,attr"`
-	Skipped  int      `xml:"skipped,attr"`
-	Suites   []struct {
+	XMLName xml.Name   `xml:"testsuites"`
+	Attrs   []xml.Attr `xml:",any,attr"`
+	Suites  []struct {
 		Name     string `xml:"name,attr"`
 		Tests    int    `xml:"tests,attr"`
 		Failures int    `xml:"failures,attr"`
@@ -225,13 +230,28 @@ type junitDoc struct {
 	} `xml:"testsuite"`
 }
 
+// totals adds up the suites' counts, as GitLab and Jenkins do.
+func (d *junitDoc) totals() (tests, failures, errs, skipped int) {
+	for _, s := range d.Suites {
+		tests += s.Tests
+		failures += s.Failures
+		errs += s.Errors
+		skipped += s.Skipped
+	}
+	return tests, failures, errs, skipped
+}
+
 func TestJUnitDecodes(t *testing.T) {
 	var doc junitDoc
 	if err := xml.Unmarshal(mustRender(t, "junit", Options{}, sampleReport()), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Tests != 7 || doc.Failures != 4 || doc.Errors != 2 || doc.Skipped != 1 {
-		t.Errorf("totals tests=%d failures=%d errors=%d skipped=%d, want 7 4 2 1", doc.Tests, doc.Failures, doc.Errors, doc.Skipped)
+	if tests, failures, errs, skipped := doc.totals(); tests != 7 || failures != 4 || errs != 2 || skipped != 1 {
+		t.Errorf("totals tests=%d failures=%d errors=%d skipped=%d, want 7 4 2 1", tests, failures, errs, skipped)
+	}
+	// The root is written before any suite, so it carries no totals.
+	if len(doc.Attrs) != 1 || doc.Attrs[0].Name.Local != "name" || doc.Attrs[0].Value != "palisade" {
+		t.Errorf("testsuites attributes = %v, want only name=palisade", doc.Attrs)
 	}
 	var names []string
 	for _, s := range doc.Suites {
@@ -274,8 +294,8 @@ func TestJUnitEmptyHasOneTest(t *testing.T) {
 	if err := xml.Unmarshal(mustRender(t, "junit", Options{}, &finding.Report{}), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Tests != 1 || doc.Failures != 0 || doc.Errors != 0 {
-		t.Errorf("empty report: tests=%d failures=%d errors=%d", doc.Tests, doc.Failures, doc.Errors)
+	if tests, failures, errs, _ := doc.totals(); tests != 1 || failures != 0 || errs != 0 || len(doc.Suites[0].Cases) != 1 {
+		t.Errorf("empty report: tests=%d failures=%d errors=%d", tests, failures, errs)
 	}
 }
 

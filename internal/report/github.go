@@ -1,21 +1,26 @@
 package report
 
 import (
-	"bytes"
 	"strconv"
 	"strings"
 
 	"github.com/palisade-dev/palisade/internal/finding"
 )
 
-// writeGitHub prints GitHub Actions workflow commands, which the runner turns
-// into annotations on the pull request's files. Suppressed findings are left
-// out: an annotation asks for action, and an excepted finding needs none.
-func writeGitHub(b *bytes.Buffer, _ Options, r *finding.Report) error {
-	for _, e := range r.Errors {
-		writeCommand(b, "error", e.File, e.Line, "input error", e.Message)
+// githubWriter prints GitHub Actions workflow commands, which the runner
+// turns into annotations on the pull request's files: per file, its input
+// errors and then its findings, and the summary last. Suppressed findings are
+// left out: an annotation asks for action, and an excepted finding needs
+// none.
+type githubWriter struct{}
+
+func (githubWriter) begin(*out, []finding.Rule) {}
+
+func (githubWriter) file(o *out, _ string, fs []finding.Finding, es []finding.Error) {
+	for _, e := range es {
+		writeCommand(o, "error", e.File, e.Line, "input error", e.Message)
 	}
-	for _, f := range r.Findings {
+	for _, f := range fs {
 		if f.Suppressed {
 			continue
 		}
@@ -23,19 +28,21 @@ func writeGitHub(b *bytes.Buffer, _ Options, r *finding.Report) error {
 		if f.Path != "" {
 			msg = resourceLabel(f.Resource) + " " + f.Path + ": " + f.Message
 		}
-		writeCommand(b, githubLevel(f.Severity), f.File, f.Line, f.Check, msg)
+		writeCommand(o, githubLevel(f.Severity), f.File, f.Line, f.Check, msg)
 	}
-	// A plain line: the runner shows it in the log as is.
-	b.WriteString(summaryLine(r) + "\n")
-	return nil
 }
 
-func writeCommand(b *bytes.Buffer, command, file string, line int, title, message string) {
-	b.WriteString("::" + command + " file=" + escapeProperty(file))
+func (githubWriter) end(o *out, t *tally) {
+	// A plain line: the runner shows it in the log as is.
+	o.str(summaryLine(t) + "\n")
+}
+
+func writeCommand(o *out, command, file string, line int, title, message string) {
+	o.str("::" + command + " file=" + escapeProperty(file))
 	if line > 0 {
-		b.WriteString(",line=" + strconv.Itoa(line))
+		o.str(",line=" + strconv.Itoa(line))
 	}
-	b.WriteString(",title=" + escapeProperty(title) + "::" + escapeData(message) + "\n")
+	o.str(",title=" + escapeProperty(title) + "::" + escapeData(message) + "\n")
 }
 
 func githubLevel(s finding.Severity) string {

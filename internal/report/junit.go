@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/xml"
 	"fmt"
 	"strings"
@@ -11,16 +10,11 @@ import (
 
 // JUnit layout: testsuites > testsuite(name=file) > testcase(classname=file),
 // which GitLab and Jenkins both render as one group per manifest file.
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
+//
+// Each testsuite is written, with its counts, as its file arrives. The root
+// testsuites element carries only a name: aggregate counts would have to be
+// known before the first suite is written, and the attributes are optional
+// (GitLab and Jenkins add up the suites).
 
 type junitSuite struct {
 	Name     string      `xml:"name,attr"`
@@ -53,53 +47,69 @@ type junitSkipped struct {
 	Message string `xml:"message,attr"`
 }
 
-func writeJUnit(b *bytes.Buffer, _ Options, r *finding.Report) error {
-	doc := junitSuites{Name: "palisade"}
-	for _, g := range groupByFile(r) {
-		s := junitSuite{Name: g.file}
-		for _, e := range g.errors {
-			name := "input error"
-			if e.Line > 0 {
-				name = fmt.Sprintf("input error at line %d", e.Line)
-			}
-			s.Cases = append(s.Cases, junitCase{
-				ClassName: g.file, Name: name, File: g.file, Line: e.Line,
-				Error: &junitProblem{Message: e.Message, Type: "input", Body: xmlSafe(e.Error())},
-			})
-			s.Errors++
-		}
-		for _, f := range g.findings {
-			s.Cases = append(s.Cases, junitFindingCase(f))
-			if f.Suppressed {
-				s.Skipped++
-			} else {
-				s.Failures++
-			}
-		}
-		s.Tests = len(s.Cases)
-		doc.add(s)
-	}
-	if len(doc.Suites) == 0 {
-		// Jenkins fails a build whose report holds no test at all, so a clean
-		// scan is one passing test rather than an empty document.
-		doc.add(junitSuite{Name: "palisade", Tests: 1, Cases: []junitCase{{ClassName: "palisade", Name: "scan"}}})
-	}
-	b.WriteString(xml.Header)
-	enc := xml.NewEncoder(b)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	b.WriteString("\n")
-	return nil
+const junitRoot = `<testsuites name="palisade">`
+
+type junitWriter struct {
+	enc    *xml.Encoder
+	suites int
 }
 
-func (d *junitSuites) add(s junitSuite) {
-	d.Suites = append(d.Suites, s)
-	d.Tests += s.Tests
-	d.Failures += s.Failures
-	d.Errors += s.Errors
-	d.Skipped += s.Skipped
+func (j *junitWriter) begin(o *out, _ []finding.Rule) {
+	o.str(xml.Header + junitRoot + "\n")
+	// One encoder for the whole document: it starts every element after
+	// the first on a new line, with the prefix putting suites one level
+	// inside the root.
+	j.enc = xml.NewEncoder(o)
+	j.enc.Indent("  ", "  ")
+}
+
+func (j *junitWriter) file(o *out, name string, fs []finding.Finding, es []finding.Error) {
+	if len(fs) == 0 && len(es) == 0 {
+		return
+	}
+	s := junitSuite{Name: name, Cases: make([]junitCase, 0, len(es)+len(fs))}
+	for _, e := range es {
+		caseName := "input error"
+		if e.Line > 0 {
+			caseName = fmt.Sprintf("input error at line %d", e.Line)
+		}
+		s.Cases = append(s.Cases, junitCase{
+			ClassName: name, Name: caseName, File: name, Line: e.Line,
+			Error: &junitProblem{Message: e.Message, Type: "input", Body: xmlSafe(e.Error())},
+		})
+		s.Errors++
+	}
+	for _, f := range fs {
+		s.Cases = append(s.Cases, junitFindingCase(f))
+		if f.Suppressed {
+			s.Skipped++
+		} else {
+			s.Failures++
+		}
+	}
+	s.Tests = len(s.Cases)
+	j.suite(o, s)
+}
+
+func (j *junitWriter) end(o *out, _ *tally) {
+	if j.suites == 0 {
+		// Jenkins fails a build whose report holds no test at all, so a clean
+		// scan is one passing test rather than an empty document.
+		j.suite(o, junitSuite{Name: "palisade", Tests: 1, Cases: []junitCase{{ClassName: "palisade", Name: "scan"}}})
+	}
+	o.str("\n</testsuites>\n")
+}
+
+var junitSuiteStart = xml.StartElement{Name: xml.Name{Local: "testsuite"}}
+
+func (j *junitWriter) suite(o *out, s junitSuite) {
+	if o.err != nil {
+		return
+	}
+	if err := j.enc.EncodeElement(s, junitSuiteStart); err != nil {
+		o.fail(err)
+	}
+	j.suites++
 }
 
 // junitFindingCase names the case "Kind/ns/name check" so that the same

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,18 +20,6 @@ const (
 	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
 	toolInfoURI  = "https://github.com/palisade-dev/palisade"
 )
-
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-}
 
 type sarifTool struct {
 	Driver sarifDriver `json:"driver"`
@@ -82,8 +69,9 @@ type sarifNotification struct {
 }
 
 type sarifResult struct {
-	RuleID              string             `json:"ruleId"`
-	RuleIndex           int                `json:"ruleIndex"`
+	RuleID string `json:"ruleId"`
+	// RuleIndex is nil for a check that is not among the stream's rules.
+	RuleIndex           *int               `json:"ruleIndex,omitempty"`
 	Level               string             `json:"level"`
 	Message             sarifText          `json:"message"`
 	Locations           []sarifLocation    `json:"locations"`
@@ -119,35 +107,85 @@ type sarifSuppression struct {
 	Kind string `json:"kind"`
 }
 
-func writeSARIF(b *bytes.Buffer, o Options, r *finding.Report) error {
-	rules, index := sarifRules(r)
-	run := sarifRun{
-		Tool: sarifTool{Driver: sarifDriver{
-			Name:           "palisade",
-			Version:        o.ToolVersion,
-			InformationURI: toolInfoURI,
-			Rules:          rules,
-		}},
-		// Unreadable inputs are reported, and every other input was still
-		// scanned, so the run itself succeeded.
-		Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
-		Results:     []sarifResult{},
-	}
-	for _, e := range r.Errors {
-		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications,
-			sarifNotification{
-				Level:     "error",
-				Message:   sarifText{Text: e.Message},
-				Locations: []sarifLocation{{PhysicalLocation: physical(e.File, e.Line)}},
-			})
-	}
-	for _, f := range r.Findings {
-		run.Results = append(run.Results, sarifResultFor(f, index[f.Check]))
-	}
-	return encodeJSON(b, sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}})
+// sarifWriter streams a SARIF log with one run, laid out as encodeJSON
+// would lay out the whole document:
+//
+//	{"$schema", "version", "runs": [{"tool", "results": [...], "invocations"}]}
+//
+// The run's tool, with every rule given to Begin, is written at Begin and
+// results as their files arrive. The invocation comes after the results
+// because its notifications describe input errors, which arrive with the
+// files; they are few, so they are kept until End.
+type sarifWriter struct {
+	version string
+	index   map[string]int // rule ID to ruleIndex
+	n       int            // results written so far
+	errors  []finding.Error
+	enc     jsonIndenter
 }
 
-func sarifResultFor(f finding.Finding, ruleIndex int) sarifResult {
+func (s *sarifWriter) begin(o *out, rules []finding.Rule) {
+	list := sortRules(rules)
+	sr := make([]sarifRule, len(list))
+	s.index = make(map[string]int, len(list))
+	for i, rule := range list {
+		sr[i] = sarifRuleFor(rule)
+		s.index[rule.ID] = i
+	}
+	tool := sarifTool{Driver: sarifDriver{
+		Name:           "palisade",
+		Version:        s.version,
+		InformationURI: toolInfoURI,
+		Rules:          sr,
+	}}
+	o.str("{\n  \"$schema\": ")
+	s.enc.write(o, "  ", sarifSchema)
+	o.str(",\n  \"version\": ")
+	s.enc.write(o, "  ", sarifVersion)
+	o.str(",\n  \"runs\": [\n    {\n      \"tool\": ")
+	s.enc.write(o, "      ", tool)
+	o.str(",\n      \"results\": [")
+}
+
+func (s *sarifWriter) file(o *out, _ string, fs []finding.Finding, es []finding.Error) {
+	for _, f := range fs {
+		if s.n == 0 {
+			o.str("\n        ")
+		} else {
+			o.str(",\n        ")
+		}
+		s.enc.write(o, "        ", sarifResultFor(f, s.index))
+		s.n++
+	}
+	s.errors = append(s.errors, es...)
+}
+
+func (s *sarifWriter) end(o *out, _ *tally) {
+	if s.n == 0 {
+		o.str("]")
+	} else {
+		o.str("\n      ]")
+	}
+	// Unreadable inputs are reported, and every other input was still
+	// scanned, so the run itself succeeded.
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, e := range s.errors {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level:     "error",
+			Message:   sarifText{Text: e.Message},
+			Locations: []sarifLocation{{PhysicalLocation: physical(e.File, e.Line)}},
+		})
+	}
+	o.str(",\n      \"invocations\": ")
+	s.enc.write(o, "      ", []sarifInvocation{inv})
+	o.str("\n    }\n  ]\n}\n")
+}
+
+// sarifResultFor describes one finding. A check missing from index (no rule
+// metadata was given to Begin) keeps its ruleId and goes without ruleIndex:
+// the rules array is written before any result, so no rule can be added
+// for it, and SARIF allows a ruleId that no rule describes.
+func sarifResultFor(f finding.Finding, index map[string]int) sarifResult {
 	logical := sarifLogical{
 		Name:               f.Resource.Name,
 		FullyQualifiedName: qualifiedName(f.Resource),
@@ -156,10 +194,9 @@ func sarifResultFor(f finding.Finding, ruleIndex int) sarifResult {
 		logical.Properties = map[string]string{"path": f.Path}
 	}
 	res := sarifResult{
-		RuleID:    f.Check,
-		RuleIndex: ruleIndex,
-		Level:     sarifLevel(f.Severity),
-		Message:   sarifText{Text: f.Message},
+		RuleID:  f.Check,
+		Level:   sarifLevel(f.Severity),
+		Message: sarifText{Text: f.Message},
 		Locations: []sarifLocation{{
 			PhysicalLocation: physical(f.File, f.Line),
 			LogicalLocations: []sarifLogical{logical},
@@ -168,49 +205,22 @@ func sarifResultFor(f finding.Finding, ruleIndex int) sarifResult {
 		// code scanning keeps one alert per problem across commits.
 		PartialFingerprints: map[string]string{"palisade/v1": fingerprint(f)},
 	}
+	if i, ok := index[f.Check]; ok {
+		res.RuleIndex = &i
+	}
 	if f.Suppressed {
 		res.Suppressions = []sarifSuppression{{Kind: "external"}}
 	}
 	return res
 }
 
-// sarifRules describes every rule some finding references, sorted by ID, and
-// maps each ID to its ruleIndex. A finding whose rule metadata is missing
-// still gets a rule (built from the finding), because every result must point
-// at one.
-func sarifRules(r *finding.Report) ([]sarifRule, map[string]int) {
-	known := map[string]finding.Rule{}
-	for _, rule := range r.Rules {
-		if _, dup := known[rule.ID]; !dup {
-			known[rule.ID] = rule
-		}
-	}
-	used := map[string]finding.Rule{}
-	for _, f := range r.Findings {
-		if _, ok := used[f.Check]; ok {
-			continue
-		}
-		rule, ok := known[f.Check]
-		if !ok {
-			// Code scanning titles alerts with shortDescription; the ID is
-			// the best title we have.
-			rule = finding.Rule{ID: f.Check, Standard: f.Standard, Severity: f.Severity, Level: f.Level, Title: f.Check}
-		}
-		used[f.Check] = rule
-	}
-	list := make([]finding.Rule, 0, len(used))
-	for _, rule := range used {
-		list = append(list, rule)
-	}
-	slices.SortFunc(list, func(a, b finding.Rule) int { return cmp.Compare(a.ID, b.ID) })
-
-	rules := make([]sarifRule, len(list))
-	index := make(map[string]int, len(list))
-	for i, rule := range list {
-		rules[i] = sarifRuleFor(rule)
-		index[rule.ID] = i
-	}
-	return rules, index
+// sortRules returns the rules sorted by ID, keeping the first of any
+// duplicate IDs, so the rules array and every ruleIndex do not depend on the
+// order the rules came in.
+func sortRules(rules []finding.Rule) []finding.Rule {
+	list := slices.Clone(rules)
+	slices.SortStableFunc(list, func(a, b finding.Rule) int { return cmp.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(list, func(a, b finding.Rule) bool { return a.ID == b.ID })
 }
 
 func sarifRuleFor(r finding.Rule) sarifRule {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -47,30 +46,40 @@ func severityColour(s finding.Severity) string {
 	return ""
 }
 
-// writeText prints one block per file, then the summary. Remediation is left
-// out on purpose: it is long, and `palisade checks ID` shows it on demand.
-func writeText(b *bytes.Buffer, o Options, r *finding.Report) error {
-	p := painter(o.Color)
-	for _, g := range groupByFile(r) {
-		b.WriteString(p.paint(ansiBold, g.file) + "\n")
-		for _, e := range g.errors {
-			loc := ""
-			if e.Line > 0 {
-				loc = fmt.Sprintf("line %d: ", e.Line)
-			}
-			fmt.Fprintf(b, "  %s %s%s\n", p.paint(ansiBold+ansiRed, "error:"), loc, e.Message)
-		}
-		width := lineWidth(g.findings)
-		for _, f := range g.findings {
-			writeTextFinding(b, p, width, f)
-		}
-		b.WriteString("\n")
-	}
-	b.WriteString(p.paint(ansiBold, summaryLine(r)) + "\n")
-	return nil
+// textWriter prints one block per file as the file arrives, then the
+// summary. Remediation is left out on purpose: it is long, and
+// `palisade checks ID` shows it on demand.
+type textWriter struct {
+	p painter
 }
 
-func writeTextFinding(b *bytes.Buffer, p painter, width int, f finding.Finding) {
+func (*textWriter) begin(*out, []finding.Rule) {}
+
+func (t *textWriter) file(o *out, name string, fs []finding.Finding, es []finding.Error) {
+	if len(fs) == 0 && len(es) == 0 {
+		return
+	}
+	p := t.p
+	o.str(p.paint(ansiBold, name) + "\n")
+	for _, e := range es {
+		loc := ""
+		if e.Line > 0 {
+			loc = fmt.Sprintf("line %d: ", e.Line)
+		}
+		o.printf("  %s %s%s\n", p.paint(ansiBold+ansiRed, "error:"), loc, e.Message)
+	}
+	width := lineWidth(fs)
+	for _, f := range fs {
+		writeTextFinding(o, p, width, f)
+	}
+	o.str("\n")
+}
+
+func (t *textWriter) end(o *out, tl *tally) {
+	o.str(t.p.paint(ansiBold, summaryLine(tl)) + "\n")
+}
+
+func writeTextFinding(o *out, p painter, width int, f finding.Finding) {
 	sev := strings.ToUpper(f.Severity.String())
 	pad := strings.Repeat(" ", max(0, severityWidth-len(sev)))
 	// The colon ends the "where" part, so the message never reads as part
@@ -87,7 +96,7 @@ func writeTextFinding(b *bytes.Buffer, p painter, width int, f finding.Finding) 
 	if f.Suppressed {
 		line = p.paint(ansiDim, line+" (suppressed)")
 	}
-	b.WriteString("  " + line + "\n")
+	o.str("  " + line + "\n")
 }
 
 // lineWidth right-aligns line numbers within a file so severities line up.

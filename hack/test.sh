@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The one test command: README.md names it and .ci/run calls it.
+# Formatting, vet, every test with the race detector, and a bounded fuzz run
+# of the manifest decoder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fuzztime=${FUZZTIME:-20s}
+
+echo "== gofmt"
+bad=$(gofmt -l cmd internal)
+if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
+echo "== go vet"
+go vet ./...
+echo "== go mod tidy is clean"
+cp go.mod /tmp/palisade-go.mod.bak; cp go.sum /tmp/palisade-go.sum.bak
+go mod tidy
+if ! cmp -s go.mod /tmp/palisade-go.mod.bak || ! cmp -s go.sum /tmp/palisade-go.sum.bak; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1
+fi
+echo "== go test -race"
+go test -race -count=1 ./...
+echo "== fuzz the decoder for $fuzztime"
+go test ./internal/manifest -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$fuzztime"
+echo "== all tests passed"

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	"k8s.io/pod-security-admission/api"
+
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/golden"
+	"github.com/palisade-dev/palisade/internal/report"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"palisade": func() {
+			os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts runs the binary end to end: exact stdout, stderr and exit code
+// for every exit code of SPEC.md (testdata/script/*.txtar).
+func TestScripts(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+	})
+}
+
+// TestChecksDocUpToDate keeps docs/checks.md equal to what
+// `palisade checks --format markdown` prints; `go test ./internal/cli -update`
+// rewrites it.
+func TestChecksDocUpToDate(t *testing.T) {
+	eng, err := engine.New(engine.Options{Defaults: api.Policy{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.Catalogue(&b, "markdown", eng.Rules()); err != nil {
+		t.Fatal(err)
+	}
+	var viaCLI bytes.Buffer
+	if code := Main(context.Background(), []string{"checks", "--format", "markdown"}, nil, &viaCLI, os.Stderr); code != 0 {
+		t.Fatalf("palisade checks exited %d", code)
+	}
+	if !bytes.Equal(b.Bytes(), viaCLI.Bytes()) {
+		t.Fatal("palisade checks --format markdown differs from the catalogue of the engine's rules")
+	}
+	golden.Assert(t, b.Bytes(), "../../docs/checks.md")
+}
