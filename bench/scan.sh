@@ -27,7 +27,7 @@ measure() { # name dir
   t0=$(date +%s.%N)
   /usr/bin/time -f '%M' -o "$work/rss" "$bin" scan -o json --fail-on none "$dir" >"$work/out.json" || true
   t1=$(date +%s.%N)
-  rss=$(cat "$work/rss")
+  rss=$(tail -1 "$work/rss")
   n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d["summary"]; print(s["resources"], s["findings"], len(d["errors"]))' "$work/out.json")
   set -- $n
   python3 - "$name" "$t0" "$t1" "$rss" "$1" "$2" "$3" <<'PY'

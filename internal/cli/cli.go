@@ -48,6 +48,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return usageError{fmt.Errorf("%v (see %s --help)", err, c.CommandPath())}
 	})
 	root.AddCommand(newScanCmd(stdin, stdout, stderr), newChecksCmd(stdout), newVersionCmd(stdout))
+	root.AddCommand(newAuditCmd(stdin, stdout, stderr))
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	err := root.ExecuteContext(ctx)

@@ -35,6 +35,7 @@ type Config struct {
 	Limits   struct {
 		MaxFileSize int64 `yaml:"maxFileSize"`
 	} `yaml:"limits"`
+	Audit AuditConfig `yaml:"audit"`
 }
 
 // Default is the configuration when no file is present.

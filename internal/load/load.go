@@ -63,7 +63,13 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 			ins = append(ins, Input{Name: a})
 			continue
 		}
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		root := a
+		if li, err := os.Lstat(a); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+			// WalkDir does not follow a link even as its root: the slash
+			// makes it walk the folder the link names.
+			root = a + string(filepath.Separator)
+		}
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, finding.Error{File: p, Message: describe(p, err)})
 				if d != nil && d.IsDir() {
@@ -72,7 +78,7 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 				return nil
 			}
 			if d.IsDir() {
-				if p != a && strings.HasPrefix(d.Name(), ".") {
+				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return fs.SkipDir // .git and friends
 				}
 				return nil
@@ -80,11 +86,20 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 			if !slices.Contains(Extensions, strings.ToLower(filepath.Ext(p))) {
 				return nil
 			}
-			if d.Type()&fs.ModeSymlink != 0 {
-				if _, err := os.Stat(p); err != nil {
+			mode := d.Type()
+			if mode&fs.ModeSymlink != 0 {
+				info, err := os.Stat(p)
+				if err != nil {
 					errs = append(errs, finding.Error{File: p, Message: describe(p, err)})
 					return nil
 				}
+				mode = info.Mode().Type()
+			}
+			if !mode.IsRegular() {
+				// Reading a named pipe would block the scan until a writer
+				// comes; a device may never end. Name them to read them.
+				errs = append(errs, finding.Error{File: p, Message: "not a regular file (" + fileKind(mode) + "), skipped in a folder; name it to read it"})
+				return nil
 			}
 			ins = append(ins, Input{Name: p})
 			return nil
@@ -121,6 +136,20 @@ func readLimited(r io.Reader, maxSize int64) ([]byte, error) {
 		return nil, fmt.Errorf("input is over the %d-byte limit (--max-file-size)", maxSize)
 	}
 	return data, nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m.IsDir():
+		return "directory"
+	}
+	return "special file"
 }
 
 func describe(p string, err error) string {

@@ -96,35 +96,50 @@ type document struct {
 // the YAML stream grammar.
 func splitDocuments(data []byte) []document {
 	var (
-		docs  []document
-		start = 0
-		line  = 1
-		first = 1
+		docs     []document
+		start    = 0
+		line     = 1
+		first    = 1
+		explicit = false // the current document began with "---"
 	)
+	// closeDoc ends the current document. One that did not begin with "---"
+	// and holds only comments is no document, so Doc counts as YAML does
+	// when a stream starts with "---" or has "---" after "...".
+	closeDoc := func(pos int) {
+		if d := data[start:pos]; explicit || !isBlank(d) {
+			docs = append(docs, document{data: d, line: first})
+		}
+	}
 	for pos := 0; pos < len(data); {
 		next := len(data)
 		if end := bytes.IndexByte(data[pos:], '\n'); end >= 0 {
 			next = pos + end + 1
 		}
 		l := data[pos:next]
+		if pos == 0 {
+			l = bytes.TrimPrefix(l, bom)
+		}
 		switch {
 		case isMarker(l, "---"):
-			docs = append(docs, document{data: data[start:pos], line: first})
-			start, first = next, line+1
+			closeDoc(pos)
+			start, first, explicit = next, line+1, true
 			if len(bytes.TrimSpace(l[3:])) > 0 {
 				// "--- {a: 1}" or "--- !tag": the marker line holds content
 				// of the next document; decodeDocument blanks the marker.
 				start, first = pos, line
 			}
 		case isMarker(l, "..."):
-			docs = append(docs, document{data: data[start:pos], line: first})
-			start, first = next, line+1
+			closeDoc(pos)
+			start, first, explicit = next, line+1, false
 		}
 		pos = next
 		line++
 	}
-	return append(docs, document{data: data[start:], line: first})
+	closeDoc(len(data))
+	return docs
 }
+
+var bom = []byte("\ufeff")
 
 func isMarker(l []byte, m string) bool {
 	if !bytes.HasPrefix(l, []byte(m)) {
@@ -140,6 +155,7 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 	if isBlank(d.data) {
 		return nil, nil
 	}
+	d.data = bytes.TrimPrefix(d.data, bom)
 	if isMarker(d.data, "---") {
 		d.data = append([]byte("   "), d.data[3:]...)
 	}
@@ -147,7 +163,7 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 	if n == nil {
 		var root yaml.Node
 		if err := yaml.Unmarshal(d.data, &root); err != nil {
-			return nil, []finding.Error{yamlError(name, d.line, err)}
+			return nil, []finding.Error{yamlError(name, d, err)}
 		}
 		if root.Kind == 0 || len(root.Content) == 0 {
 			return nil, nil // only comments
@@ -166,7 +182,7 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 }
 
 func isBlank(b []byte) bool {
-	for _, l := range bytes.Split(b, []byte("\n")) {
+	for _, l := range bytes.Split(bytes.TrimPrefix(b, bom), []byte("\n")) {
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 && t[0] != '#' {
 			return false
@@ -192,8 +208,9 @@ var parserProblems = map[string]bool{
 	"found undefined tag handle":             true,
 }
 
-func yamlError(name string, offset int, err error) finding.Error {
+func yamlError(name string, d document, err error) finding.Error {
 	msg := err.Error()
+	offset := d.line
 	line := offset
 	m := lineRE.FindStringSubmatchIndex(msg)
 	if m != nil {
@@ -206,6 +223,11 @@ func yamlError(name string, offset int, err error) finding.Error {
 	msg = strings.Replace(msg, " : ", " ", 1)
 	if m != nil && parserProblems[strings.TrimSpace(msg)] {
 		line++
+	}
+	// At the end of the input the parser names the line after the last;
+	// point at the last line with content instead.
+	if last := offset + bytes.Count(bytes.TrimRight(d.data, " \t\r\n"), []byte("\n")); line > last {
+		line = last
 	}
 	return finding.Error{File: name, Line: line, Message: "invalid YAML: " + strings.TrimSpace(msg)}
 }
@@ -240,7 +262,7 @@ func objectsFrom(name string, idx, offset int, n *yaml.Node, v any) ([]*Object, 
 		return nil, []finding.Error{{File: name, Line: line(n), Message: err.Error()}}
 	}
 	o.Source = Source{File: name, Line: line(n), Doc: idx}
-	o.node = n
+	o.node = deref(n) // a List item may be an alias
 	o.lineOffset = offset - 1
 	return []*Object{o}, nil
 }
@@ -290,10 +312,10 @@ func newObject(m map[string]any) (*Object, error) {
 	o.Namespace, _ = meta["namespace"].(string)
 	var err error
 	if o.Labels, err = stringMap(meta, "labels"); err != nil {
-		return nil, fmt.Errorf("%s %s: %v", kind, o.Name, err)
+		return nil, fmt.Errorf("%s: %v", strings.TrimSpace(kind+" "+o.Name), err)
 	}
 	if o.Annotations, err = stringMap(meta, "annotations"); err != nil {
-		return nil, fmt.Errorf("%s %s: %v", kind, o.Name, err)
+		return nil, fmt.Errorf("%s: %v", strings.TrimSpace(kind+" "+o.Name), err)
 	}
 	return o, nil
 }
@@ -310,6 +332,11 @@ func stringMap(meta map[string]any, key string) (map[string]string, error) {
 	out := make(map[string]string, len(m))
 	for _, k := range slices.Sorted(maps.Keys(m)) { // the same error every run
 		v := m[k]
+		if v == nil {
+			// JSON null decodes to "" in a Go string, as the API server reads it.
+			out[k] = ""
+			continue
+		}
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("metadata.%s[%s] must be a string, got %v", key, k, v)

@@ -16,7 +16,6 @@ import (
 // (PHP's default output), surrogate pairs such as "\ud83d\ude00" (Python's),
 // a key and its colon on different lines, and keys over 1024 bytes.
 func jsonNode(data []byte) *yaml.Node {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	body := bytes.TrimLeft(data, " \t\r\n")
 	if len(body) == 0 || (body[0] != '{' && body[0] != '[') || !json.Valid(data) {
 		return nil

@@ -46,6 +46,10 @@ func (o *Object) Release() {
 	o.node = nil
 }
 
+// ReleasePositions drops the field positions but keeps the content, for
+// objects kept as facts after their findings were located.
+func (o *Object) ReleasePositions() { o.node = nil }
+
 // Line returns the line of the field at path (as printed by
 // k8s.io/apimachinery/pkg/util/validation/field.Path, e.g.
 // "spec.containers[0].securityContext.privileged"), or of its nearest
@@ -71,10 +75,15 @@ func (o *Object) Keys(path string) []string {
 	if !exact || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	keys := make([]string, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		keys = append(keys, n.Content[i].Value)
-	}
+	var keys []string
+	seen := map[string]bool{}
+	eachPair(n, func(k, _ *yaml.Node) bool {
+		if !seen[k.Value] {
+			seen[k.Value] = true
+			keys = append(keys, k.Value)
+		}
+		return false
+	})
 	return keys
 }
 
@@ -103,10 +112,15 @@ func child(n *yaml.Node, seg string) (*yaml.Node, int) {
 	n = deref(n)
 	switch n.Kind {
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == seg {
-				return deref(n.Content[i+1]), n.Content[i].Line
+		var v, k *yaml.Node
+		eachPair(n, func(key, val *yaml.Node) bool {
+			if key.Value == seg {
+				k, v = key, val
 			}
+			return v != nil
+		})
+		if v != nil {
+			return deref(v), k.Line
 		}
 	case yaml.SequenceNode:
 		i, err := strconv.Atoi(seg)
@@ -115,6 +129,34 @@ func child(n *yaml.Node, seg string) (*yaml.Node, int) {
 		}
 	}
 	return nil, 0
+}
+
+// eachPair calls fn with the key and value nodes of mapping n as decoded:
+// its own keys in input order, then those of YAML merge keys (<<) in order,
+// until fn returns true. A key may come twice; the first wins, as in
+// convert, which has already bounded the depth and size of any merges.
+func eachPair(n *yaml.Node, fn func(k, v *yaml.Node) bool) bool {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
+			merges = append(merges, n.Content[i+1])
+		} else if fn(k, n.Content[i+1]) {
+			return true
+		}
+	}
+	for _, m := range merges {
+		srcs := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			srcs = m.Content
+		}
+		for _, s := range srcs {
+			if s = deref(s); s.Kind == yaml.MappingNode && eachPair(s, fn) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func deref(n *yaml.Node) *yaml.Node {

@@ -1,31 +1,60 @@
 package manifest
 
-import (
-	"bytes"
+import "bytes"
 
-	"github.com/palisade-dev/palisade/internal/finding"
-)
+// GuessKind returns the top-level kind of a block-style YAML document
+// without parsing it ("kind: X" at column 0), or "" when it cannot tell
+// cheaply (JSON, flow style, several or no top-level kind lines).
+func GuessKind(doc []byte) string {
+	kind, found := "", false
+	for rest := doc; len(rest) > 0; {
+		line := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		v, ok := bytes.CutPrefix(line, []byte("kind:"))
+		if !ok {
+			continue
+		}
+		if found {
+			return ""
+		}
+		found = true
+		v = bytes.Trim(bytes.TrimSpace(v), `"'`)
+		for _, c := range v {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+				return ""
+			}
+		}
+		kind = string(v)
+	}
+	return kind
+}
 
-// DecodeContaining decodes only the documents of data that contain marker,
-// for a cheap first pass that looks for a few kinds among many documents.
-func DecodeContaining(name string, data []byte, lim Limits, marker []byte) ([]*Object, []finding.Error) {
+// DecodeKinds decodes only the documents of data whose kind want accepts,
+// for a first pass that needs a few kinds among many documents. Documents
+// whose kind cannot be guessed cheaply (JSON, lists, flow style) are
+// decoded and filtered after parsing. Errors are left to the full pass.
+func DecodeKinds(name string, data []byte, lim Limits, want func(kind string) bool) []*Object {
 	if lim.MaxDepth <= 0 {
 		lim = DefaultLimits
 	}
-	if !bytes.Contains(data, marker) || binaryReason(data) != "" {
-		return nil, nil
+	if binaryReason(data) != "" {
+		return nil
 	}
-	var (
-		objs []*Object
-		errs []finding.Error
-	)
+	var objs []*Object
 	for i, d := range splitDocuments(data) {
-		if !bytes.Contains(d.data, marker) {
+		if k := GuessKind(d.data); k != "" && !bytes.HasSuffix([]byte(k), []byte("List")) && !want(k) {
 			continue
 		}
-		o, e := decodeDocument(name, i, d, lim)
-		objs = append(objs, o...)
-		errs = append(errs, e...)
+		os, _ := decodeDocument(name, i, d, lim)
+		for _, o := range os {
+			if want(o.Kind) {
+				objs = append(objs, o)
+			}
+		}
 	}
-	return objs, errs
+	return objs
 }

@@ -131,6 +131,9 @@ func csCheckObject(t *testing.T, e *Evaluator, lv api.LevelVersion, in string, o
 			t.Errorf("%s: %s findings disagree on the message: %q vs %q", id, cid, m, f.Message)
 		}
 		byID[cid] = f.Message
+		if f.File != "case.yaml" || f.Resource.Kind != o.Kind || f.Resource.Name != o.Name {
+			t.Errorf("%s: finding names %s %s/%s", id, f.File, f.Resource.Kind, f.Resource.Name)
+		}
 		got = append(got, fmt.Sprintf("%s %s :%d", cid, f.Path, f.Line))
 	}
 	ourIDs := slices.Sorted(maps.Keys(byID))

@@ -32,7 +32,8 @@ spec:
       hostPort: 8080 # <hp>
   volumes:
   - name: sock
-    hostPath: {path: /var/run/docker.sock} # <hpv>
+    hostPath: # <hpv>
+      path: /var/run/docker.sock
 `
 
 func csTemplatePod() csPod {
@@ -265,6 +266,18 @@ spec:
 					WindowsOptions: &corev1.WindowsSecurityContextOptions{HostProcess: new(true)}}}}}}
 			}, at: []string{"windowsHostProcess {S}.containers[0].securityContext.windowsOptions.hostProcess <hpc>"}},
 		}},
+		{name: "YAML11Booleans", lv: "baseline latest", in: `apiVersion: v1
+kind: Pod
+metadata: {name: yaml11}
+spec:
+  hostPID: yes # <y1>
+  containers:
+  - name: c
+    securityContext: {privileged: on} # <y2>
+`, objs: []csObj{{kind: "Pod", name: "yaml11", spec: "spec", pod: func() csPod {
+			return csPod{spec: corev1.PodSpec{HostPID: true, Containers: []corev1.Container{{Name: "c",
+				SecurityContext: &corev1.SecurityContext{Privileged: new(true)}}}}}
+		}, at: []string{"hostNamespaces {S}.hostPID <y1>", "privileged {S}.containers[0].securityContext.privileged <y2>"}}}},
 		{name: "NotWorkloads", lv: "restricted latest", in: `apiVersion: example.com/v1
 kind: Deployment
 metadata: {name: look-alike}
@@ -319,6 +332,37 @@ spec: {hostPID: true}
 			{kind: "Frobnicator", name: "unknown"},
 		}},
 	})
+}
+
+// TestCasesBlockFieldLines: a field whose value is a block mapping is on
+// the line of its key, not on the line of the first key inside it.
+func TestCasesBlockFieldLines(t *testing.T) {
+	csRun(t, []csCase{{name: "Pod", lv: "baseline latest", in: `apiVersion: v1
+kind: Pod
+metadata: {name: blocks}
+spec:
+  containers:
+  - name: app
+    securityContext:
+      seLinuxOptions: # <se>
+        level: s0:c1
+        type: spc_t
+  volumes:
+  - name: docker
+    hostPath: # <hp>
+      path: /var/run/docker.sock
+      type: Socket
+`, objs: []csObj{{kind: "Pod", name: "blocks", spec: "spec", pod: func() csPod {
+		return csPod{spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "app", SecurityContext: &corev1.SecurityContext{
+				SELinuxOptions: &corev1.SELinuxOptions{Level: "s0:c1", Type: "spc_t"}}}},
+			Volumes: []corev1.Volume{{Name: "docker", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+				Path: "/var/run/docker.sock", Type: new(corev1.HostPathSocket)}}}},
+		}}
+	}, at: []string{
+		"seLinuxOptions {S}.containers[0].securityContext.seLinuxOptions <se>",
+		"hostPathVolumes {S}.volumes[0].hostPath <hp>",
+	}}}}})
 }
 
 func TestCasesContainers(t *testing.T) {
@@ -495,7 +539,9 @@ func csInitRestrictedPod() csPod {
 	}
 	init := []corev1.Container{
 		with(func(sc *corev1.SecurityContext) { sc.AllowPrivilegeEscalation = new(true) }),
-		with(func(sc *corev1.SecurityContext) { sc.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE", "SYS_ADMIN"} }),
+		with(func(sc *corev1.SecurityContext) {
+			sc.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE", "SYS_ADMIN"}
+		}),
 		with(func(sc *corev1.SecurityContext) { sc.Capabilities = csCaps([]corev1.Capability{"NET_BIND_SERVICE"}) }),
 		with(func(sc *corev1.SecurityContext) { sc.RunAsNonRoot = new(false) }),
 		with(func(sc *corev1.SecurityContext) { sc.RunAsUser = new(int64(0)) }),

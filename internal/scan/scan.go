@@ -19,6 +19,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/inventory"
 	"github.com/palisade-dev/palisade/internal/load"
 	"github.com/palisade-dev/palisade/internal/manifest"
+	"github.com/palisade-dev/palisade/internal/workload"
 )
 
 // Options bound a scan.
@@ -55,8 +56,18 @@ type result struct {
 	errs     []finding.Error
 }
 
-// psaMarker is in every document that can carry Pod Security labels.
-var psaMarker = []byte("pod-security.kubernetes.io/")
+var (
+	learnKinds    = setOf(inventory.LearnKinds)
+	workloadKinds = setOf(workload.Kinds())
+)
+
+func setOf(ks []string) map[string]bool {
+	m := map[string]bool{}
+	for _, k := range ks {
+		m[k] = true
+	}
+	return m
+}
 
 // Run scans args, feeding sink in sorted file order.
 func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader, opts Options, sink Sink) (Stats, error) {
@@ -70,24 +81,31 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 	units := sortedUnits(inputs, expandErrs)
 	inv := inventory.New()
 
-	// Pass 1: a workload's level depends on its Namespace, which may come
-	// later in the input; only documents naming a Pod Security label are
-	// parsed here, the rest are only read.
-	parallel(ctx, len(units), opts.Workers, func(i int) {
-		if units[i].input == nil {
-			return
-		}
-		data, err := units[i].input.Read(opts.MaxFileSize)
-		if err != nil {
-			return
-		}
-		objs, _ := manifest.DecodeContaining(units[i].name, data, opts.Limits, psaMarker)
-		for _, o := range objs {
-			if inventory.IsNamespace(o) {
-				inv.AddNamespace(o)
+	// Pass 1: a workload's level depends on its Namespace, and
+	// cross-resource checks on NetworkPolicies, quotas and RBAC that may
+	// come later in the input, so those kinds are learnt first. Only
+	// documents of those kinds are parsed here; the rest are only read.
+	learn := func(kinds map[string]bool) {
+		parallel(ctx, len(units), opts.Workers, func(i int) {
+			if units[i].input == nil {
+				return
 			}
-		}
-	})
+			data, err := units[i].input.Read(opts.MaxFileSize)
+			if err != nil {
+				return
+			}
+			for _, o := range manifest.DecodeKinds(units[i].name, data, opts.Limits, func(k string) bool { return kinds[k] }) {
+				inv.Learn(o)
+				o.ReleasePositions()
+			}
+		})
+	}
+	learn(learnKinds)
+	// Which workloads each namespace runs matters only to checks on Namespaces
+	// and NetworkPolicies, so workloads are learnt only when some exist.
+	if inv.WantsWorkloads() {
+		learn(workloadKinds)
+	}
 	nsErrs := map[string][]finding.Error{}
 	for _, ns := range inv.Namespaces() {
 		_, errs := inv.EnforcePolicy(ns, eng.Defaults())
@@ -169,7 +187,7 @@ func evaluate(eng *engine.Engine, inv *inventory.Inventory, u unit, opts Options
 			r.errs = append(r.errs, *ferr)
 		}
 		o.Release()
-		inv.Add(o)
+		inv.Count()
 	}
 	return r
 }

@@ -3,6 +3,8 @@
 package workload
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -37,6 +39,15 @@ var kinds = map[string]struct{ group, template string }{
 	"DaemonSet":             {"apps", "spec.template"},
 	"Job":                   {"batch", "spec.template"},
 	"CronJob":               {"batch", "spec.jobTemplate.spec.template"},
+}
+
+// Kinds lists the kinds that run pods.
+func Kinds() []string {
+	out := make([]string, 0, len(kinds))
+	for k := range kinds {
+		out = append(out, k)
+	}
+	return out
 }
 
 // IsWorkloadKind reports whether objects of this group and kind run pods.
@@ -82,8 +93,22 @@ func Extract(obj *manifest.Object) (w *Workload, ok bool, err error) {
 			return nil, true, err
 		}
 	}
-	ApplyDefaults(w.Spec)
+	ApplyDefaults(w.Spec, k.template == "")
 	return w, true, nil
+}
+
+// Template returns the raw pod metadata and spec of a workload object
+// (empty maps when absent), for callers that need a field or two without
+// converting the whole spec.
+func Template(obj *manifest.Object) (meta, spec map[string]any) {
+	k := kinds[obj.Kind]
+	mp, sp := "metadata", "spec"
+	if k.template != "" {
+		mp, sp = k.template+".metadata", k.template+".spec"
+	}
+	meta, _, _ = lookup(obj.Content, mp)
+	spec, _, _ = lookup(obj.Content, sp)
+	return meta, spec
 }
 
 func lookup(m map[string]any, path string) (map[string]any, bool, error) {
@@ -103,25 +128,37 @@ func lookup(m map[string]any, path string) (map[string]any, bool, error) {
 }
 
 func fromUnstructured(m map[string]any, into any, path string) error {
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, into); err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+	err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, into)
+	if err == nil {
+		return nil
 	}
-	return nil
+	// The converter's errors name no field; encoding/json's do, so it is
+	// asked again on this (rare) path for a message a user can act on.
+	if b, merr := json.Marshal(m); merr == nil {
+		var ute *json.UnmarshalTypeError
+		if jerr := json.Unmarshal(b, into); errors.As(jerr, &ute) {
+			return fmt.Errorf("%s.%s: cannot use %s as %s", path, ute.Field, ute.Value, ute.Type)
+		}
+	}
+	return fmt.Errorf("%s: %v", path, err)
 }
 
 // ApplyDefaults applies the API server's defaulting where it can change a
 // Pod Security verdict, so a manifest is judged as admission would judge
 // the object it becomes (k8s.io/kubernetes pkg/apis/core/v1 defaults.go).
-func ApplyDefaults(spec *corev1.PodSpec) {
+// isPod says whether spec is a Pod's own spec rather than a template's.
+func ApplyDefaults(spec *corev1.PodSpec, isPod bool) {
 	for i := range spec.Volumes {
 		// SetDefaults_Volume: a volume with no source is an emptyDir.
 		if (spec.Volumes[i].VolumeSource == corev1.VolumeSource{}) {
 			spec.Volumes[i].EmptyDir = &corev1.EmptyDirVolumeSource{}
 		}
 	}
-	if spec.HostNetwork {
-		// SetDefaults_PodSpec: with hostNetwork, hostPort defaults to
-		// containerPort for every container kind.
+	if isPod && spec.HostNetwork {
+		// SetDefaults_Pod: with hostNetwork, hostPort defaults to
+		// containerPort. Since v1.28 this no longer happens in pod
+		// templates (DefaultHostNetworkHostPortsInPodTemplates, removed
+		// in v1.31), and ephemeral containers may not declare ports.
 		defaultHostPorts := func(ports []corev1.ContainerPort) {
 			for j := range ports {
 				if ports[j].HostPort == 0 {
@@ -134,9 +171,6 @@ func ApplyDefaults(spec *corev1.PodSpec) {
 		}
 		for i := range spec.Containers {
 			defaultHostPorts(spec.Containers[i].Ports)
-		}
-		for i := range spec.EphemeralContainers {
-			defaultHostPorts(spec.EphemeralContainers[i].Ports)
 		}
 	}
 }
