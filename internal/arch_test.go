@@ -11,15 +11,17 @@ import (
 // only the internal packages listed for it, so data flows one way
 // (load -> normalize -> evaluate -> report) and nothing imports upward.
 var allowed = map[string][]string{
-	"cli":       {"config", "engine", "finding", "load", "report", "scan", "version", "pss"},
+	"cli":       {"config", "engine", "exception", "finding", "load", "report", "scan", "version", "pss"},
 	"scan":      {"engine", "finding", "inventory", "load", "manifest"},
-	"engine":    {"finding", "inventory", "manifest", "pss", "workload"},
+	"engine":    {"checks", "config", "exception", "finding", "inventory", "manifest", "pss", "workload"},
+	"checks":    {"config", "finding", "inventory", "manifest", "workload"},
+	"exception": {"finding"},
 	"pss":       {"finding", "workload", "manifest"},
-	"inventory": {"finding", "manifest"},
+	"inventory": {"finding", "manifest", "workload"},
 	"workload":  {"manifest"},
 	"load":      {"finding"},
 	"manifest":  {"finding"},
-	"config":    {"finding"},
+	"config":    {"exception", "finding"},
 	"report":    {"finding"},
 	"finding":   {},
 	"version":   {},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/palisade-dev/palisade/internal/config"
 	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/exception"
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/load"
 	"github.com/palisade-dev/palisade/internal/report"
@@ -21,10 +22,10 @@ import (
 )
 
 type scanFlags struct {
-	level, version, format, failOn, configPath string
-	checks, skipChecks                         []string
-	maxFileSize                                int64
-	workers                                    int
+	level, version, format, failOn, configPath, exceptions string
+	checks, skipChecks                                     []string
+	maxFileSize                                            int64
+	workers                                                int
 }
 
 func newScanCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -53,6 +54,7 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 	fl.StringVarP(&f.format, "format", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding at or above this severity is not excepted: none, low, medium, high, critical (default high)")
 	fl.StringVar(&f.configPath, "config", "", "configuration file (default .palisade.yaml when present)")
+	fl.StringVar(&f.exceptions, "exceptions", "", "ExceptionList file (palisade.dev/v1), added to the exceptions of the config file")
 	fl.StringSliceVar(&f.checks, "checks", nil, "only run checks matching these globs (e.g. pss/*)")
 	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "skip checks matching these globs")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", 0, fmt.Sprintf("largest input accepted, in bytes (default %d)", load.DefaultMaxFileSize))
@@ -107,11 +109,24 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdin io.Reader, st
 	for id, s := range cfg.Severity {
 		sev[id], _ = finding.ParseSeverity(s)
 	}
+	exc, err := exception.FromEntries(f.configPath, cfg.Exceptions)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.exceptions != "" {
+		fromFile, err := exception.Load(f.exceptions)
+		if err != nil {
+			return usageError{err}
+		}
+		exc = exception.Merge(exc, fromFile)
+	}
 	eng, err := engine.New(engine.Options{
 		Defaults:   api.Policy{Enforce: lv, Audit: lv, Warn: lv},
 		Checks:     append(cfg.Checks.Enable, f.checks...),
 		SkipChecks: append(cfg.Checks.Disable, f.skipChecks...),
 		Severity:   sev,
+		Params:     cfg.Checks.CheckParams,
+		Exceptions: exc,
 	})
 	if err != nil {
 		return usageError{err}

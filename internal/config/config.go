@@ -13,6 +13,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/palisade-dev/palisade/internal/exception"
 	"github.com/palisade-dev/palisade/internal/finding"
 )
 
@@ -27,15 +28,37 @@ type Config struct {
 	} `yaml:"pss"`
 	FailOn string `yaml:"failOn"`
 	Checks struct {
-		Enable  []string `yaml:"enable"`
-		Disable []string `yaml:"disable"`
+		Enable      []string `yaml:"enable"`
+		Disable     []string `yaml:"disable"`
+		CheckParams `yaml:",inline"`
 	} `yaml:"checks"`
+	// Exceptions are entries of the one exception format, as in an
+	// ExceptionList file.
+	Exceptions []exception.Entry `yaml:"exceptions"`
 	// Severity overrides the severity of checks by ID.
 	Severity map[string]string `yaml:"severity"`
 	Limits   struct {
 		MaxFileSize int64 `yaml:"maxFileSize"`
 	} `yaml:"limits"`
 	Audit AuditConfig `yaml:"audit"`
+}
+
+// CheckParams are the typed parameters of the built-in checks.
+type CheckParams struct {
+	// TrustedRegistries are globs (path.Match) over the image's registry and
+	// repository, e.g. "ghcr.io/acme/*"; bp/untrusted-registry is silent
+	// while the list is empty.
+	TrustedRegistries []string `yaml:"trustedRegistries"`
+	// HighPriorityClasses are PriorityClass names (globs) reserved to
+	// PriorityClassNamespaces; system-*-critical are always included.
+	HighPriorityClasses     []string `yaml:"highPriorityClasses"`
+	PriorityClassNamespaces []string `yaml:"priorityClassNamespaces"`
+	// SecretEnvPatterns are globs over env var names that look like
+	// credentials when given a literal value; built-in defaults when empty.
+	SecretEnvPatterns []string `yaml:"secretEnvPatterns"`
+	// MaxEnforceVersionLag is how many minor versions an enforce-version
+	// label may lag behind the newest supported one (default 4).
+	MaxEnforceVersionLag int `yaml:"maxEnforceVersionLag"`
 }
 
 // Default is the configuration when no file is present.
@@ -67,6 +90,9 @@ func Load(path string) (*Config, error) {
 	}
 	if _, err := finding.ParseSeverity(c.FailOn); err != nil {
 		return nil, fmt.Errorf("%s: failOn: %v", path, err)
+	}
+	if _, err := exception.FromEntries(path, c.Exceptions); err != nil {
+		return nil, err
 	}
 	for id, s := range c.Severity {
 		if _, err := finding.ParseSeverity(s); err != nil {

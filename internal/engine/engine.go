@@ -1,14 +1,18 @@
 // Package engine is the one verdict function every stage calls: the scan,
 // and later the webhook and the cluster scan, give it an object and what
-// the run knows, and get sorted findings back.
+// the run knows, and get its findings back, exceptions applied.
 package engine
 
 import (
 	"fmt"
 	"path"
+	"time"
 
 	"k8s.io/pod-security-admission/api"
 
+	"github.com/palisade-dev/palisade/internal/checks"
+	"github.com/palisade-dev/palisade/internal/config"
+	"github.com/palisade-dev/palisade/internal/exception"
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/inventory"
 	"github.com/palisade-dev/palisade/internal/manifest"
@@ -25,12 +29,20 @@ type Options struct {
 	Checks, SkipChecks []string
 	// Severity overrides the severity of a check by ID.
 	Severity map[string]finding.Severity
+	// Params are the typed parameters of the built-in checks.
+	Params config.CheckParams
+	// Exceptions are applied to every finding.
+	Exceptions *exception.List
+	// Now is the clock for exception expiry; time.Now when nil.
+	Now func() time.Time
 }
 
 // Engine is safe for concurrent use.
 type Engine struct {
-	pss  *pss.Evaluator
-	opts Options
+	pss    *pss.Evaluator
+	checks []checks.Check
+	rules  map[string]finding.Rule
+	opts   Options
 }
 
 // New validates opts and builds an engine.
@@ -40,20 +52,36 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("bad check pattern %q: %v", g, err)
 		}
 	}
-	known := map[string]bool{}
-	for _, r := range pss.Rules() {
-		known[r.ID] = true
-	}
-	for id := range opts.Severity {
-		if !known[id] {
-			return nil, fmt.Errorf("severity override for unknown check %q", id)
-		}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	ev, err := pss.NewEvaluator()
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{pss: ev, opts: opts}, nil
+	e := &Engine{pss: ev, opts: opts, rules: map[string]finding.Rule{}}
+	for _, r := range allRules() {
+		e.rules[r.ID] = r
+	}
+	for id := range opts.Severity {
+		if _, ok := e.rules[id]; !ok {
+			return nil, fmt.Errorf("severity override for unknown check %q", id)
+		}
+	}
+	for _, c := range checks.All() {
+		if e.enabled(c.ID) {
+			e.checks = append(e.checks, c)
+		}
+	}
+	return e, nil
+}
+
+func allRules() []finding.Rule {
+	rules := pss.Rules()
+	for _, c := range checks.All() {
+		rules = append(rules, c.Rule())
+	}
+	return append(rules, exception.Rule())
 }
 
 // PSS exposes the Pod Security evaluator for stages that need upstream's
@@ -63,33 +91,30 @@ func (e *Engine) PSS() *pss.Evaluator { return e.pss }
 // Defaults is the policy for namespaces without Pod Security labels.
 func (e *Engine) Defaults() api.Policy { return e.opts.Defaults }
 
-// Rules lists the rules this engine can report, after --checks filtering.
+// Rules lists the rules this engine can report, after filtering and
+// severity overrides, sorted by ID.
 func (e *Engine) Rules() []finding.Rule {
 	var out []finding.Rule
-	for _, r := range pss.Rules() {
-		if e.enabled(r.ID) {
-			if s, ok := e.opts.Severity[r.ID]; ok {
-				r.Severity = s
-			}
-			out = append(out, r)
+	for _, r := range allRules() {
+		if !e.enabled(r.ID) {
+			continue
 		}
+		if s, ok := e.opts.Severity[r.ID]; ok {
+			r.Severity = s
+		}
+		out = append(out, r)
 	}
 	return out
 }
 
 func (e *Engine) enabled(id string) bool {
-	match := func(globs []string) bool {
-		for _, g := range globs {
-			if ok, _ := path.Match(g, id); ok {
-				return true
-			}
-		}
+	if id == exception.CheckID {
+		return true // an expired exception is always worth knowing
+	}
+	if len(e.opts.Checks) > 0 && !checks.Glob(e.opts.Checks, id) {
 		return false
 	}
-	if len(e.opts.Checks) > 0 && !match(e.opts.Checks) {
-		return false
-	}
-	return !match(e.opts.SkipChecks)
+	return !checks.Glob(e.opts.SkipChecks, id)
 }
 
 // Policy is the level and version o is judged at.
@@ -98,18 +123,41 @@ func (e *Engine) Policy(o *manifest.Object, inv *inventory.Inventory) api.LevelV
 	return lv
 }
 
-// EvaluateObject returns the findings for one object, unsorted. An error
-// means the object could not be evaluated (its pod spec is malformed).
+// EvaluateObject returns the findings for one object, unsorted, with
+// exceptions applied. An error means the object could not be fully
+// evaluated (a malformed pod spec, a malformed exemption annotation);
+// whatever could be evaluated is still returned.
 func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
-	w, ok, err := workload.Extract(o)
+	var (
+		fs   []finding.Finding
+		ferr *finding.Error
+	)
+	objErr := func(err error) *finding.Error {
+		return &finding.Error{File: o.Source.File, Line: o.Source.Line, Message: fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)}
+	}
+	w, isWorkload, err := workload.Extract(o)
 	if err != nil {
-		return nil, &finding.Error{File: o.Source.File, Line: o.Source.Line,
-			Message: fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)}
+		return nil, objErr(err)
 	}
-	if !ok {
-		return nil, nil
+	if isWorkload {
+		fs = e.pss.Findings(w, e.Policy(o, inv))
 	}
-	fs := e.pss.Findings(w, e.Policy(o, inv))
+	obj := &checks.Object{Object: o, Workload: w}
+	ctx := &checks.Context{Inventory: inv, Params: &e.opts.Params}
+	res := finding.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+	for i := range e.checks {
+		c := &e.checks[i]
+		if !c.Applies(obj) {
+			continue
+		}
+		for _, v := range c.Run(ctx, obj) {
+			fs = append(fs, finding.Finding{
+				Check: c.ID, Standard: finding.StandardBestPractice, Severity: c.Severity,
+				File: o.Source.File, Line: o.Line(v.Path), Resource: res, Path: v.Path,
+				Message: v.Message, Remediation: c.Remediation,
+			})
+		}
+	}
 	out := fs[:0]
 	for _, f := range fs {
 		if !e.enabled(f.Check) {
@@ -120,5 +168,43 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	annotated, err := exception.FromAnnotations(o.Annotations)
+	if err != nil {
+		ferr = objErr(err)
+	}
+	return e.applyExceptions(out, annotated, o), ferr
+}
+
+// applyExceptions marks excepted findings and reports each expired
+// exception once per object it would have applied to.
+func (e *Engine) applyExceptions(fs []finding.Finding, annotated *exception.Entry, o *manifest.Object) []finding.Finding {
+	if annotated == nil && (e.opts.Exceptions == nil || len(e.opts.Exceptions.Exceptions) == 0) {
+		return fs
+	}
+	now := e.opts.Now()
+	reported := map[*exception.Entry]bool{}
+	var extra []finding.Finding
+	for i := range fs {
+		f := &fs[i]
+		if annotated != nil && annotated.Matches(f.Check, f.Resource, "") {
+			f.Suppressed = true
+			continue
+		}
+		hit, expired := e.opts.Exceptions.Match(f.Check, f.Resource, "", now)
+		f.Suppressed = hit != nil
+		for _, x := range expired {
+			if reported[x] {
+				continue
+			}
+			reported[x] = true
+			r := exception.Rule()
+			extra = append(extra, finding.Finding{
+				Check: r.ID, Standard: r.Standard, Severity: r.Severity,
+				File: o.Source.File, Line: o.Source.Line, Resource: f.Resource,
+				Message:     fmt.Sprintf("exception at %s (%q) expired on %s; %s is reported again", x.Source, x.Reason, x.Expires, f.Check),
+				Remediation: r.Remediation,
+			})
+		}
+	}
+	return append(fs, extra...)
 }

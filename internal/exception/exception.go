@@ -110,6 +110,29 @@ func Parse(name string, data []byte) (*List, error) {
 	return l, nil
 }
 
+// FromEntries validates entries given inline (the exceptions: key of
+// .palisade.yaml) and returns them as a list.
+func FromEntries(name string, entries []Entry) (*List, error) {
+	l := &List{Exceptions: entries}
+	for i := range l.Exceptions {
+		if err := l.Exceptions[i].validate(fmt.Sprintf("%s: exceptions[%d]", name, i)); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Merge returns a list holding the entries of both.
+func Merge(a, b *List) *List {
+	out := &List{}
+	for _, l := range []*List{a, b} {
+		if l != nil {
+			out.Exceptions = append(out.Exceptions, l.Exceptions...)
+		}
+	}
+	return out
+}
+
 // entryLines finds the line of each item of the top-level exceptions list.
 func entryLines(root *yaml.Node) []int {
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
@@ -167,7 +190,9 @@ func glob(pattern, s string) bool {
 	return ok
 }
 
-func (e *Entry) matches(check string, res finding.Resource, user string) bool {
+// Matches reports whether the entry covers check on res (and user, for
+// audit findings), whatever its expiry.
+func (e *Entry) Matches(check string, res finding.Resource, user string) bool {
 	hit := false
 	for _, g := range e.Checks {
 		hit = hit || glob(g, check)
@@ -198,7 +223,7 @@ func (l *List) Match(check string, res finding.Resource, user string, now time.T
 	}
 	for i := range l.Exceptions {
 		e := &l.Exceptions[i]
-		if !e.matches(check, res, user) {
+		if !e.Matches(check, res, user) {
 			continue
 		}
 		if e.Expired(now) {

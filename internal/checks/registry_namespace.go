@@ -1,0 +1,6 @@
+package checks
+
+// namespaceChecks lists the namespace checks.
+func namespaceChecks() []Check {
+	return []Check{}
+}

@@ -1,0 +1,6 @@
+package checks
+
+// networkChecks lists the network checks.
+func networkChecks() []Check {
+	return []Check{}
+}

@@ -1,0 +1,6 @@
+package checks
+
+// rbacChecks lists the rbac checks.
+func rbacChecks() []Check {
+	return []Check{}
+}

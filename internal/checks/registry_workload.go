@@ -1,0 +1,6 @@
+package checks
+
+// workloadChecks lists the workload checks.
+func workloadChecks() []Check {
+	return []Check{}
+}
