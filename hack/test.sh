@@ -27,7 +27,7 @@ if ! cmp -s go.mod /tmp/palisade-go.mod.bak || ! cmp -s go.sum /tmp/palisade-go.
   echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1
 fi
 echo "== go test -race"
-go test -race -count=1 ./...
+go test -race -count=1 -timeout 40m ./...
 echo "== fuzz the decoder for $fuzztime"
 go test ./internal/manifest -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$fuzztime"
 echo "== all tests passed"
