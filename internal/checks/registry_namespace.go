@@ -1,6 +1,11 @@
 package checks
 
-// namespaceChecks lists the namespace checks.
+// namespaceChecks lists the namespace checks, and the storage checks.
 func namespaceChecks() []Check {
-	return []Check{}
+	return []Check{
+		nsNoPSSEnforce,
+		nsPrivilegedEnforce,
+		nsStaleEnforceVersion,
+		storageUnencryptedDisk,
+	}
 }

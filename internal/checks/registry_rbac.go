@@ -2,5 +2,17 @@ package checks
 
 // rbacChecks lists the rbac checks.
 func rbacChecks() []Check {
-	return []Check{}
+	return []Check{
+		rbacWildcard,
+		rbacSecretsReadClusterWide,
+		rbacEscalationVerbs,
+		rbacPodExecAndProxy,
+		rbacWebhookConfigWrite,
+		rbacClusterAdminBinding,
+		rbacAnonymousBinding,
+		rbacNamespacedSAClusterWide,
+		rbacDefaultServiceAccountBound,
+		rbacUnusedRole,
+		rbacBindingMissingRole,
+	}
 }
