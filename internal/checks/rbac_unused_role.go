@@ -39,7 +39,7 @@ func runRBACUnusedRole(ctx *Context, o *Object) []Violation {
 			return nil
 		}
 	}
-	if o.Kind == "ClusterRole" && o.Has("aggregationRule") {
+	if _, ok := o.Content["aggregationRule"]; ok && o.Kind == "ClusterRole" {
 		return nil
 	}
 	for _, b := range bindings {
