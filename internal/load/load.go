@@ -1,5 +1,14 @@
 // Package load turns command-line arguments into named inputs and reads
 // them with bounded memory. One unreadable input never stops the others.
+//
+// A folder holding Chart.yaml, or a packaged chart (.tgz), is rendered with
+// Helm; a folder holding a kustomization file is built with Kustomize. Each
+// becomes one in-memory input per source file (the template, or the file a
+// resource came from), so findings name that file, at lines of its rendered
+// output. Their subfolders are not walked again as plain YAML; a folder
+// tree holding several charts and overlays renders each (a base that is
+// itself a kustomization is built on its own too). Options.NoRender reads
+// them all as plain files instead.
 package load
 
 import (
@@ -13,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/palisade-dev/palisade/internal/finding"
+	"github.com/palisade-dev/palisade/internal/load/helm"
 )
 
 // DefaultMaxFileSize bounds one input (file or stdin). Manifests are rarely
@@ -22,10 +32,25 @@ const DefaultMaxFileSize = 64 << 20
 // Input is one file or stdin to scan.
 type Input struct {
 	// Name is the path as given (joined with the walked folder), or "-".
+	// For a rendered chart or overlay, it names the source file (see
+	// helm.Rendered and kustomize.Rendered).
 	Name string
-	// data holds stdin, read once so it can be read again.
-	data  []byte
-	stdin bool
+	// data holds stdin, read once so it can be read again, or the rendered
+	// output of a chart or overlay.
+	data []byte
+	mem  bool
+}
+
+// HelmOptions are the `helm template` flags (--values, --set, ...).
+type HelmOptions = helm.Options
+
+// Options shape expansion.
+type Options struct {
+	// MaxFileSize bounds stdin and each file or rendered output.
+	MaxFileSize int64
+	Helm        HelmOptions
+	// NoRender reads charts and overlays as plain YAML files.
+	NoRender bool
 }
 
 // Extensions of files picked up when walking a folder. Files named
@@ -33,12 +58,18 @@ type Input struct {
 var Extensions = []string{".yaml", ".yml", ".json"}
 
 // Expand resolves args into inputs: folders are walked recursively in
-// lexical order, "-" is stdin (read at most once, up to maxSize).
-func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.Error) {
+// lexical order, "-" is stdin (read at most once, up to opts.MaxFileSize),
+// charts and overlays are rendered (unless opts.NoRender).
+func Expand(args []string, stdin io.Reader, opts Options) ([]Input, []finding.Error) {
 	var (
 		ins  []Input
 		errs []finding.Error
 	)
+	maxSize := opts.MaxFileSize
+	if maxSize <= 0 {
+		maxSize = DefaultMaxFileSize
+	}
+	r := renderer{opts: opts}
 	stdinRead := false
 	for _, a := range args {
 		if a == "-" {
@@ -51,7 +82,7 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 				errs = append(errs, finding.Error{File: "-", Message: err.Error()})
 				continue
 			}
-			ins = append(ins, Input{Name: "-", data: data, stdin: true})
+			ins = append(ins, Input{Name: "-", data: data, mem: true})
 			continue
 		}
 		info, err := os.Stat(a)
@@ -60,6 +91,10 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 			continue
 		}
 		if !info.IsDir() {
+			if !opts.NoRender && helm.IsArchive(a) {
+				r.chart(a, true)
+				continue
+			}
 			ins = append(ins, Input{Name: a})
 			continue
 		}
@@ -81,6 +116,13 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 				if p != root && strings.HasPrefix(d.Name(), ".") {
 					return fs.SkipDir // .git and friends
 				}
+				if !opts.NoRender && r.folder(p, p == root) {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if !opts.NoRender && helm.IsArchive(p) && d.Type().IsRegular() {
+				r.chart(p, false)
 				return nil
 			}
 			if !slices.Contains(Extensions, strings.ToLower(filepath.Ext(p))) {
@@ -108,12 +150,15 @@ func Expand(args []string, stdin io.Reader, maxSize int64) ([]Input, []finding.E
 			errs = append(errs, finding.Error{File: a, Message: err.Error()})
 		}
 	}
-	return ins, errs
+	return append(ins, r.ins...), append(errs, r.errs...)
 }
 
 // Read returns the bytes of an input, refusing inputs over maxSize.
 func (in Input) Read(maxSize int64) ([]byte, error) {
-	if in.stdin {
+	if in.mem {
+		if int64(len(in.data)) > maxSize {
+			return nil, fmt.Errorf("rendered output is %d bytes, over the %d-byte limit (--max-file-size)", len(in.data), maxSize)
+		}
 		return in.data, nil
 	}
 	f, err := os.Open(in.Name)

@@ -79,7 +79,7 @@ func TestExpandWalk(t *testing.T) {
 		"sub/deeper/archive.yaml~": "backup",
 	})
 	j := func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) }
-	ins, errs := Expand([]string{dir}, nil, DefaultMaxFileSize)
+	ins, errs := Expand([]string{dir}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, errs, nil)
 	want := []string{
 		j(".hidden.yaml"),
@@ -107,7 +107,7 @@ func TestExpandWalk(t *testing.T) {
 	// Named files are read whatever their extension; named folders are
 	// walked even when hidden; arguments keep their order.
 	hidden := j(".git")
-	ins, errs = Expand([]string{j("notes.txt"), hidden, j("yaml"), j("sub/deeper")}, nil, DefaultMaxFileSize)
+	ins, errs = Expand([]string{j("notes.txt"), hidden, j("yaml"), j("sub/deeper")}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, errs, nil)
 	want = []string{j("notes.txt"), j(".git/config.yaml"), j("yaml"), j("sub/deeper/Upper.YML"), j("sub/deeper/a.yaml"), j("sub/deeper/empty.yaml")}
 	if got := names(ins); !reflect.DeepEqual(got, want) {
@@ -116,12 +116,12 @@ func TestExpandWalk(t *testing.T) {
 
 	// A relative folder keeps the form it was given in.
 	t.Chdir(dir)
-	ins, _ = Expand([]string{"sub"}, nil, DefaultMaxFileSize)
+	ins, _ = Expand([]string{"sub"}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	want = []string{filepath.Join("sub", "deeper", "Upper.YML"), filepath.Join("sub", "deeper", "a.yaml"), filepath.Join("sub", "deeper", "empty.yaml"), filepath.Join("sub", "z.yaml")}
 	if got := names(ins); !reflect.DeepEqual(got, want) {
 		t.Errorf("relative inputs:\n got %q\nwant %q", got, want)
 	}
-	ins, _ = Expand([]string{"."}, nil, DefaultMaxFileSize)
+	ins, _ = Expand([]string{"."}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	if len(ins) != 10 || ins[0].Name != ".hidden.yaml" {
 		t.Errorf(`Expand("."): %q`, names(ins))
 	}
@@ -131,7 +131,7 @@ func TestExpandMissing(t *testing.T) {
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "nope.yaml")
 	write(t, dir, map[string]string{"ok.yaml": "ok"})
-	ins, errs := Expand([]string{missing, filepath.Join(dir, "ok.yaml"), filepath.Join(dir, "gone", "x.yaml")}, nil, DefaultMaxFileSize)
+	ins, errs := Expand([]string{missing, filepath.Join(dir, "ok.yaml"), filepath.Join(dir, "gone", "x.yaml")}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, errs, []wantErr{
 		{missing, "no such file or directory"},
 		{filepath.Join(dir, "gone", "x.yaml"), "no such file or directory"},
@@ -154,7 +154,7 @@ func TestReadSizeLimit(t *testing.T) {
 		"big.yaml":   strings.Repeat("a", 2048),
 		"exact.yaml": strings.Repeat("a", 1024),
 	})
-	ins, errs := Expand([]string{dir}, nil, 1024)
+	ins, errs := Expand([]string{dir}, nil, Options{MaxFileSize: 1024})
 	checkErrs(t, errs, nil)
 	if len(ins) != 2 {
 		t.Fatalf("inputs %q", names(ins))
@@ -221,7 +221,7 @@ func TestExpandStdin(t *testing.T) {
 	f := filepath.Join(dir, "f.yaml")
 
 	stdin := &countingReader{r: strings.NewReader("kind: A\n")}
-	ins, errs := Expand([]string{"-", f, "-"}, stdin, DefaultMaxFileSize)
+	ins, errs := Expand([]string{"-", f, "-"}, stdin, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, errs, nil)
 	if got := names(ins); !reflect.DeepEqual(got, []string{"-", f}) {
 		t.Fatalf("inputs %q", got)
@@ -241,20 +241,20 @@ func TestExpandStdin(t *testing.T) {
 
 	// Over the limit, stdin is an error and is not read beyond it.
 	e := &endless{}
-	ins, errs = Expand([]string{"-", "-"}, e, 1024)
+	ins, errs = Expand([]string{"-", "-"}, e, Options{MaxFileSize: 1024})
 	checkErrs(t, errs, []wantErr{{"-", "input is over the 1024-byte limit (--max-file-size)"}})
 	if len(ins) != 0 || e.n > 64<<10 {
 		t.Errorf("inputs %q after reading %d bytes of endless stdin", names(ins), e.n)
 	}
 
-	ins, errs = Expand([]string{"-", "-"}, failing{}, 1024)
+	ins, errs = Expand([]string{"-", "-"}, failing{}, Options{MaxFileSize: 1024})
 	checkErrs(t, errs, []wantErr{{"-", "read: broken pipe"}})
 	if len(ins) != 0 {
 		t.Errorf("inputs %q", names(ins))
 	}
 
 	// Empty stdin is an input with no data.
-	ins, errs = Expand([]string{"-"}, strings.NewReader(""), 1024)
+	ins, errs = Expand([]string{"-"}, strings.NewReader(""), Options{MaxFileSize: 1024})
 	checkErrs(t, errs, nil)
 	if data, err := ins[0].Read(1024); err != nil || len(data) != 0 {
 		t.Errorf("empty stdin: %q, %v", data, err)

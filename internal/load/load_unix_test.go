@@ -46,7 +46,7 @@ func TestExpandSymlinksAndSpecialFiles(t *testing.T) {
 	go func() {
 		defer close(done)
 		var got []Input
-		got, gotErrs := Expand([]string{dir}, nil, DefaultMaxFileSize)
+		got, gotErrs := Expand([]string{dir}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 		checkErrs(t, gotErrs, errs)
 		ins = got
 	}()
@@ -64,7 +64,7 @@ func TestExpandSymlinksAndSpecialFiles(t *testing.T) {
 
 	// Named explicitly: a dangling link is an error; a folder link is walked;
 	// a named pipe is read (as with `palisade scan <(helm template .)`).
-	ins, gotErrs := Expand([]string{j("dangling.yaml"), j("linkdir"), j("pipe.yaml")}, nil, DefaultMaxFileSize)
+	ins, gotErrs := Expand([]string{j("dangling.yaml"), j("linkdir"), j("pipe.yaml")}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, gotErrs, []wantErr{{j("dangling.yaml"), "dangling symbolic link"}})
 	if got, want := names(ins), []string{j("linkdir/t.yaml"), j("pipe.yaml")}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("inputs:\n got %q\nwant %q", got, want)
@@ -102,7 +102,7 @@ func TestExpandUnreadable(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = os.Chmod(j(p), 0o755) })
 	}
-	ins, errs := Expand([]string{dir}, nil, DefaultMaxFileSize)
+	ins, errs := Expand([]string{dir}, nil, Options{MaxFileSize: DefaultMaxFileSize})
 	checkErrs(t, errs, []wantErr{{j("locked"), "permission denied"}})
 	if got, want := names(ins), []string{j("a.yaml"), j("secret.yaml"), j("unlocked/y.yaml")}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("inputs:\n got %q\nwant %q", got, want)

@@ -28,6 +28,14 @@ type Options struct {
 	// Workers bounds parallelism; 0 means GOMAXPROCS.
 	Workers int
 	Limits  manifest.Limits
+	// Load renders charts and overlays (its MaxFileSize is MaxFileSize's).
+	Load load.Options
+	// Keep, when set, sees in the first pass, before anything is evaluated,
+	// every object whose kind KeepKind accepts (every kind when KeepKind is
+	// nil): custom policies that read the whole input (Gatekeeper's
+	// data.inventory) collect it here.
+	Keep     func(*manifest.Object)
+	KeepKind func(kind string) bool
 }
 
 // Sink receives each input's sorted findings and errors, in input order.
@@ -77,7 +85,7 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	inputs, expandErrs := load.Expand(args, stdin, opts.MaxFileSize)
+	inputs, expandErrs := load.Expand(args, stdin, load.Options{MaxFileSize: opts.MaxFileSize, Helm: opts.Load.Helm, NoRender: opts.Load.NoRender})
 	units := sortedUnits(inputs, expandErrs)
 	inv := inventory.New()
 
@@ -85,7 +93,8 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 	// cross-resource checks on NetworkPolicies, quotas and RBAC that may
 	// come later in the input, so those kinds are learnt first. Only
 	// documents of those kinds are parsed here; the rest are only read.
-	learn := func(kinds map[string]bool) {
+	keeps := func(kind string) bool { return opts.Keep != nil && (opts.KeepKind == nil || opts.KeepKind(kind)) }
+	learn := func(kinds map[string]bool, keep func(kind string) bool) {
 		parallel(ctx, len(units), opts.Workers, func(i int) {
 			if units[i].input == nil {
 				return
@@ -94,17 +103,22 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 			if err != nil {
 				return
 			}
-			for _, o := range manifest.DecodeKinds(units[i].name, data, opts.Limits, func(k string) bool { return kinds[k] }) {
-				inv.Learn(o)
+			for _, o := range manifest.DecodeKinds(units[i].name, data, opts.Limits, func(k string) bool { return kinds[k] || keep(k) }) {
+				if kinds[o.Kind] {
+					inv.Learn(o)
+				}
+				if keep(o.Kind) {
+					opts.Keep(o)
+				}
 				o.ReleasePositions()
 			}
 		})
 	}
-	learn(learnKinds)
+	learn(learnKinds, keeps)
 	// Which workloads each namespace runs matters only to checks on Namespaces
 	// and NetworkPolicies, so workloads are learnt only when some exist.
 	if inv.WantsWorkloads() {
-		learn(workloadKinds)
+		learn(workloadKinds, func(string) bool { return false })
 	}
 	nsErrs := map[string][]finding.Error{}
 	for _, ns := range inv.Namespaces() {
