@@ -3,6 +3,7 @@
 package manifest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,14 +64,61 @@ func (o *Object) Line(path string) int {
 	return line + o.lineOffset
 }
 
-// Has reports whether the field at path is present in the input.
+// Has reports whether the field at path is present in the input. Objects
+// without positions (read from an API server or an AdmissionReview) answer
+// from their content.
 func (o *Object) Has(path string) bool {
+	if o.node == nil {
+		_, ok := o.contentAt(path)
+		return ok
+	}
 	_, _, exact := o.lookup(path)
 	return exact
 }
 
-// Keys returns the keys of the mapping at path, in input order.
+// contentAt walks Content along path.
+func (o *Object) contentAt(path string) (any, bool) {
+	var cur any = o.Content
+	if o.Content == nil {
+		return nil, false
+	}
+	for _, seg := range splitPath(path) {
+		switch v := cur.(type) {
+		case map[string]any:
+			next, ok := v[seg]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// Keys returns the keys of the mapping at path, in input order (sorted for
+// objects without positions, whose content has no order).
 func (o *Object) Keys(path string) []string {
+	if o.node == nil {
+		m, _ := o.contentAt(path)
+		mm, ok := m.(map[string]any)
+		if !ok {
+			return nil
+		}
+		keys := make([]string, 0, len(mm))
+		for k := range mm {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		return keys
+	}
 	n, _, exact := o.lookup(path)
 	if !exact || n.Kind != yaml.MappingNode {
 		return nil
