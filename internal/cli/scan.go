@@ -26,6 +26,9 @@ type scanFlags struct {
 	checks, skipChecks                                     []string
 	maxFileSize                                            int64
 	workers                                                int
+	policy                                                 policyFlags // --policy & co (policy.go)
+	helm                                                   load.HelmOptions
+	noRender                                               bool
 }
 
 func newScanCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -59,6 +62,15 @@ Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "skip checks matching these globs")
 	fl.Int64Var(&f.maxFileSize, "max-file-size", 0, fmt.Sprintf("largest input accepted, in bytes (default %d)", load.DefaultMaxFileSize))
 	fl.IntVarP(&f.workers, "workers", "j", 0, "parallel workers (default: number of CPUs)")
+	f.policy.register(fl) // --policy, --policy-namespace, --rego-version (policy.go)
+	fl.StringArrayVar(&f.helm.Values, "values", nil, "Helm: values file for every chart scanned (repeatable, later files win)")
+	fl.StringArrayVar(&f.helm.Set, "set", nil, "Helm: set values (key1=val1,key2=val2; repeatable)")
+	fl.StringArrayVar(&f.helm.SetString, "set-string", nil, "Helm: set STRING values (key1=val1,key2=val2; repeatable)")
+	fl.StringVar(&f.helm.KubeVersion, "kube-version", "", "Helm: Kubernetes version for .Capabilities.KubeVersion and kubeVersion checks")
+	fl.StringSliceVar(&f.helm.APIVersions, "api-versions", nil, "Helm: Kubernetes API versions added to .Capabilities.APIVersions")
+	fl.StringVar(&f.helm.ReleaseName, "release-name", "", `Helm: release name (default "release-name")`)
+	fl.StringVar(&f.helm.Namespace, "namespace", "", `Helm: release namespace (default "default")`)
+	fl.BoolVar(&f.noRender, "no-render", false, "read Helm charts and Kustomize overlays as plain YAML files instead of rendering them")
 	return cmd
 }
 
@@ -120,7 +132,13 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdin io.Reader, st
 		}
 		exc = exception.Merge(exc, fromFile)
 	}
+	// Custom Rego policies (policy.go), compiled once before the engine.
+	policies, err := f.policy.load(cmd.Context(), cmd.ErrOrStderr())
+	if err != nil {
+		return err
+	}
 	eng, err := engine.New(engine.Options{
+		Policies:   policies,
 		Defaults:   api.Policy{Enforce: lv, Audit: lv, Warn: lv},
 		Checks:     append(cfg.Checks.Enable, f.checks...),
 		SkipChecks: append(cfg.Checks.Disable, f.skipChecks...),
@@ -140,9 +158,13 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdin io.Reader, st
 	if err := out.Begin(eng.Rules()); err != nil {
 		return fmt.Errorf("writing report: %w", err)
 	}
+	keep, keepKind := policies.Keeper() // objects for Gatekeeper's data.inventory, kept in the first pass
 	stats, err := scan.Run(cmd.Context(), eng, args, stdin, scan.Options{
+		Keep:        keep,
+		KeepKind:    keepKind,
 		MaxFileSize: cfg.Limits.MaxFileSize,
 		Workers:     f.workers,
+		Load:        load.Options{Helm: f.helm, NoRender: f.noRender},
 	}, out)
 	if err == nil {
 		err = out.End(stats.Resources)

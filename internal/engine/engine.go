@@ -16,6 +16,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/inventory"
 	"github.com/palisade-dev/palisade/internal/manifest"
+	"github.com/palisade-dev/palisade/internal/policy"
 	"github.com/palisade-dev/palisade/internal/pss"
 	"github.com/palisade-dev/palisade/internal/workload"
 )
@@ -33,6 +34,9 @@ type Options struct {
 	Params config.CheckParams
 	// Exceptions are applied to every finding.
 	Exceptions *exception.List
+	// Policies are custom Rego policies (Conftest and Gatekeeper styles),
+	// evaluated on every object; nil for none. (issue 6, see policy.go)
+	Policies *policy.Set
 	// Now is the clock for exception expiry; time.Now when nil.
 	Now func() time.Time
 }
@@ -60,7 +64,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{pss: ev, opts: opts, rules: map[string]finding.Rule{}}
-	for _, r := range allRules() {
+	for _, r := range append(allRules(), opts.Policies.Rules()...) { // + custom policies (policy.go)
 		e.rules[r.ID] = r
 	}
 	for id := range opts.Severity {
@@ -95,7 +99,7 @@ func (e *Engine) Defaults() api.Policy { return e.opts.Defaults }
 // severity overrides, sorted by ID.
 func (e *Engine) Rules() []finding.Rule {
 	var out []finding.Rule
-	for _, r := range allRules() {
+	for _, r := range append(allRules(), e.opts.Policies.Rules()...) { // + custom policies (policy.go)
 		if !e.enabled(r.ID) {
 			continue
 		}
@@ -158,6 +162,9 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 			})
 		}
 	}
+	// Custom Rego policies (policy.go), before filtering and exceptions.
+	pfs, perr := e.policyFindings(o, inv)
+	fs, ferr = append(fs, pfs...), perr
 	out := fs[:0]
 	for _, f := range fs {
 		if !e.enabled(f.Check) {
@@ -191,7 +198,7 @@ func (e *Engine) applyExceptions(fs []finding.Finding, annotated *exception.Entr
 			continue
 		}
 		hit, expired := e.opts.Exceptions.Match(f.Check, f.Resource, "", now)
-		f.Suppressed = hit != nil
+		f.Suppressed = f.Suppressed || hit != nil
 		for _, x := range expired {
 			if reported[x] {
 				continue
