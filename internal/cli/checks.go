@@ -12,13 +12,20 @@ import (
 )
 
 func newChecksCmd(stdout io.Writer) *cobra.Command {
-	var format string
+	var (
+		format string
+		pol    policyFlags
+	)
 	cmd := &cobra.Command{
 		Use:   "checks [ID]",
 		Short: "List every check, or show one with its rationale and remediation",
 		Args:  exactArgsOrUsage(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eng, err := engine.New(engine.Options{Defaults: api.Policy{}})
+			policies, err := pol.load(cmd.Context(), cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			eng, err := engine.New(engine.Options{Defaults: api.Policy{}, Policies: policies})
 			if err != nil {
 				return err
 			}
@@ -38,5 +45,6 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&format, "format", "o", "text", "output format: "+strings.Join(report.CatalogueFormats(), ", "))
+	pol.register(cmd.Flags()) // list the rules of custom policies too
 	return cmd
 }

@@ -132,7 +132,9 @@ func runScan(cmd *cobra.Command, args []string, f scanFlags, stdin io.Reader, st
 		}
 		exc = exception.Merge(exc, fromFile)
 	}
-	// Custom Rego policies (policy.go), compiled once before the engine.
+	// Custom Rego policies (policy.go), compiled once before the engine;
+	// the config file's folders come first, then --policy.
+	f.policy.dirs = append(append([]string{}, cfg.Policies...), f.policy.dirs...)
 	policies, err := f.policy.load(cmd.Context(), cmd.ErrOrStderr())
 	if err != nil {
 		return err

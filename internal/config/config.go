@@ -32,6 +32,9 @@ type Config struct {
 		Disable     []string `yaml:"disable"`
 		CheckParams `yaml:",inline"`
 	} `yaml:"checks"`
+	// Policies are folders or files of Rego and Gatekeeper policies, as
+	// --policy; relative paths are taken from the working directory.
+	Policies []string `yaml:"policies"`
 	// Exceptions are entries of the one exception format, as in an
 	// ExceptionList file.
 	Exceptions []exception.Entry `yaml:"exceptions"`
@@ -40,7 +43,8 @@ type Config struct {
 	Limits   struct {
 		MaxFileSize int64 `yaml:"maxFileSize"`
 	} `yaml:"limits"`
-	Audit AuditConfig `yaml:"audit"`
+	Audit   AuditConfig   `yaml:"audit"`
+	Webhook WebhookConfig `yaml:"webhook"`
 }
 
 // CheckParams are the typed parameters of the built-in checks.
