@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/pod-security-admission/api"
 
+	"github.com/palisade-dev/palisade/internal/detect"
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/report"
 )
@@ -29,7 +30,9 @@ func newChecksCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rules := eng.Rules()
+			// One catalogue: the engine's checks and policies, and the
+			// audit-log detections.
+			rules := append(eng.Rules(), detect.Rules()...)
 			if len(args) == 1 {
 				for _, r := range rules {
 					if r.ID == args[0] {

@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"k8s.io/pod-security-admission/api"
 
+	"github.com/palisade-dev/palisade/internal/detect"
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/golden"
 	"github.com/palisade-dev/palisade/internal/report"
@@ -49,7 +50,7 @@ func TestChecksDocUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b bytes.Buffer
-	if err := report.Catalogue(&b, "markdown", eng.Rules()); err != nil {
+	if err := report.Catalogue(&b, "markdown", append(eng.Rules(), detect.Rules()...)); err != nil {
 		t.Fatal(err)
 	}
 	var viaCLI bytes.Buffer

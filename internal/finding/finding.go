@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Severity orders findings for --fail-on and for people.
@@ -103,6 +104,20 @@ type Finding struct {
 	Message     string   `json:"message"`
 	Remediation string   `json:"remediation,omitempty"`
 	Suppressed  bool     `json:"suppressed"`
+	// AuditInfo is set on audit findings only; its fields are inlined in
+	// JSON, as SPEC.md describes the audit report.
+	*AuditInfo
+}
+
+// AuditInfo is the API request an audit finding comes from.
+type AuditInfo struct {
+	User       string    `json:"user"`
+	Groups     []string  `json:"groups"`
+	SourceIPs  []string  `json:"sourceIPs"`
+	Verb       string    `json:"verb"`
+	RequestURI string    `json:"requestURI"`
+	AuditID    string    `json:"auditID"`
+	Time       time.Time `json:"time"`
 }
 
 // Error is an input that could not be read or understood. It never stops

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +50,10 @@ type Env struct {
 	// after the test.
 	Dir string
 	env *envtest.Environment
+	// stop stops the control plane once; Stop and the test's cleanup
+	// share it.
+	stop    sync.Once
+	stopErr error
 }
 
 // Assets returns the directory holding kube-apiserver and etcd, or "" and
@@ -121,11 +126,19 @@ func Start(t testing.TB, opts Options) *Env {
 	}
 	e := &Env{Config: cfg, Dir: t.TempDir(), env: env}
 	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
+		if err := e.Stop(); err != nil {
 			t.Errorf("stopping the control plane: %v", err)
 		}
 	})
 	return e
+}
+
+// Stop stops kube-apiserver and etcd before the test ends (to test what
+// happens when the API server goes away); the cleanup does it otherwise.
+// Calling it again returns the first result.
+func (e *Env) Stop() error {
+	e.stop.Do(func() { e.stopErr = e.env.Stop() })
+	return e.stopErr
 }
 
 // AddUser creates a user authenticated by a client certificate and
