@@ -6,6 +6,7 @@ package checks
 import (
 	"fmt"
 	"path"
+	"reflect"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -30,6 +31,8 @@ type Object struct {
 	*manifest.Object
 	// Workload is nil for kinds that run no pods.
 	Workload *workload.Workload
+	// typed memoises conversions of Content (As).
+	typed map[reflect.Type]any
 }
 
 // Context is what every check may read besides the object.

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
@@ -22,11 +21,7 @@ func netAsNetworkPolicy(o *Object) (*networkingv1.NetworkPolicy, bool) {
 	if o.APIVersion != "networking.k8s.io/v1" || o.Kind != "NetworkPolicy" {
 		return nil, false
 	}
-	var np networkingv1.NetworkPolicy
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &np) != nil {
-		return nil, false
-	}
-	return &np, true
+	return As[networkingv1.NetworkPolicy](o)
 }
 
 // netAsService converts o to a typed core Service.
@@ -34,11 +29,7 @@ func netAsService(o *Object) (*corev1.Service, bool) {
 	if o.APIVersion != "v1" || o.Kind != "Service" {
 		return nil, false
 	}
-	var s corev1.Service
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &s) != nil {
-		return nil, false
-	}
-	return &s, true
+	return As[corev1.Service](o)
 }
 
 // policyTypes returns whether the policy applies to ingress and to egress,

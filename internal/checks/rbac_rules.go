@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Helpers shared by the rbac/ checks.
@@ -37,11 +36,7 @@ func rbacRole(o *Object) (*rbacv1.ClusterRole, bool) {
 	if o.Labels["kubernetes.io/bootstrapping"] == "rbac-defaults" && builtinRole(o.Kind, o.Namespace, o.Name) {
 		return nil, false
 	}
-	var r rbacv1.ClusterRole
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &r) != nil {
-		return nil, false
-	}
-	return &r, true
+	return As[rbacv1.ClusterRole](o)
 }
 
 // rbacBinding returns the typed RoleBinding or ClusterRoleBinding o (same
@@ -51,11 +46,7 @@ func rbacBinding(o *Object) (*rbacv1.RoleBinding, bool) {
 	if o.APIVersion != rbacAPIVersion || (o.Kind != "RoleBinding" && o.Kind != "ClusterRoleBinding") || o.Content == nil {
 		return nil, false
 	}
-	var b rbacv1.RoleBinding
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(o.Content, &b) != nil {
-		return nil, false
-	}
-	return &b, true
+	return As[rbacv1.RoleBinding](o)
 }
 
 // hasGroup reports whether the rule's apiGroups cover group ("" is core).
