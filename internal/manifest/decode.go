@@ -162,7 +162,9 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 	n := jsonNode(d.data)
 	if n == nil {
 		var root yaml.Node
-		if err := yaml.Unmarshal(d.data, &root); err != nil {
+		if fast, ok := fastParse(d.data); ok { // the common block-style subset, same tree
+			root = *fast
+		} else if err := yaml.Unmarshal(d.data, &root); err != nil {
 			return nil, []finding.Error{yamlError(name, d, err)}
 		}
 		if root.Kind == 0 || len(root.Content) == 0 {
