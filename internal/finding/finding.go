@@ -174,16 +174,30 @@ func (r *Report) Summary() Summary {
 // Compare orders findings by file, line, check, then the remaining fields,
 // so output never depends on evaluation order.
 func Compare(a, b Finding) int {
-	return cmp.Or(
-		cmp.Compare(a.File, b.File),
-		cmp.Compare(a.Line, b.Line),
-		cmp.Compare(a.Check, b.Check),
-		cmp.Compare(a.Resource.Kind, b.Resource.Kind),
-		cmp.Compare(a.Resource.Namespace, b.Resource.Namespace),
-		cmp.Compare(a.Resource.Name, b.Resource.Name),
-		cmp.Compare(a.Path, b.Path),
-		cmp.Compare(a.Message, b.Message),
-	)
+	// Early returns, not cmp.Or: every argument of cmp.Or is evaluated, and
+	// this runs n log n times per file.
+	if c := cmp.Compare(a.File, b.File); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Line, b.Line); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Check, b.Check); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Resource.Kind, b.Resource.Kind); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Resource.Namespace, b.Resource.Namespace); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Resource.Name, b.Resource.Name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Path, b.Path); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Message, b.Message)
 }
 
 // Sort puts findings and errors in their deterministic order.

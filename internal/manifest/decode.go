@@ -184,9 +184,15 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 }
 
 func isBlank(b []byte) bool {
-	for _, l := range bytes.Split(bytes.TrimPrefix(b, bom), []byte("\n")) {
-		t := bytes.TrimSpace(l)
-		if len(t) > 0 && t[0] != '#' {
+	// Line by line without splitting: this runs on every document.
+	for rest := bytes.TrimPrefix(b, bom); len(rest) > 0; {
+		l := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			l, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
 			return false
 		}
 	}

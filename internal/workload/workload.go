@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -178,13 +179,14 @@ func ApplyDefaults(spec *corev1.PodSpec, isPod bool) {
 // Containers calls fn for every container with its field path relative to
 // the pod spec, in the order upstream visits them: init, regular, ephemeral.
 func Containers(spec *corev1.PodSpec, fn func(path string, c *corev1.Container)) {
+	// Plain concatenation: this runs for every container of every check.
 	for i := range spec.InitContainers {
-		fn(fmt.Sprintf("initContainers[%d]", i), &spec.InitContainers[i])
+		fn("initContainers["+strconv.Itoa(i)+"]", &spec.InitContainers[i])
 	}
 	for i := range spec.Containers {
-		fn(fmt.Sprintf("containers[%d]", i), &spec.Containers[i])
+		fn("containers["+strconv.Itoa(i)+"]", &spec.Containers[i])
 	}
 	for i := range spec.EphemeralContainers {
-		fn(fmt.Sprintf("ephemeralContainers[%d]", i), (*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
+		fn("ephemeralContainers["+strconv.Itoa(i)+"]", (*corev1.Container)(&spec.EphemeralContainers[i].EphemeralContainerCommon))
 	}
 }
