@@ -14,7 +14,7 @@ var allowed = map[string][]string{
 	"cli":       {"config", "engine", "exception", "finding", "load", "report", "scan", "version", "pss", "cluster", "webhook", "auditlog", "detect", "policy", "policytest"},
 	"scan":      {"engine", "finding", "inventory", "load", "manifest", "workload"},
 	"cluster":   {"engine", "finding", "inventory", "manifest", "pss", "workload"},
-	"webhook":   {"config", "engine", "exception", "finding", "inventory", "manifest", "pss"},
+	"webhook":   {"config", "engine", "exception", "finding", "inventory", "manifest", "pss", "workload"},
 	"engine":    {"checks", "config", "exception", "finding", "inventory", "manifest", "pss", "workload", "policy"},
 	"checks":    {"config", "finding", "inventory", "manifest", "workload"},
 	"exception": {"finding"},

@@ -49,6 +49,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	})
 	root.AddCommand(newScanCmd(stdin, stdout, stderr), newChecksCmd(stdout), newVersionCmd(stdout))
 	root.AddCommand(newAuditCmd(stdin, stdout, stderr))
+	root.AddCommand(newServeCmd(stdout, stderr))
+	root.AddCommand(newClusterCmd(stdout, stderr))
+	root.AddCommand(newPolicyCmd(stdout, stderr))
 	root.CompletionOptions.DisableDefaultCmd = true
 
 	err := root.ExecuteContext(ctx)

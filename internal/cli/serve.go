@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/klog/v2"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/palisade-dev/palisade/internal/config"
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/exception"
+	"github.com/palisade-dev/palisade/internal/finding"
+	"github.com/palisade-dev/palisade/internal/webhook"
+)
+
+type serveFlags struct {
+	addr, metricsAddr, certFile, keyFile, kubeconfig string
+	podSecurityConfig, configPath, exceptions        string
+	checks, skipChecks                               []string
+	policy                                           policyFlags // --policy & co, as scan's (policy.go)
+	dryRun                                           bool
+	syncTimeout                                      time.Duration
+}
+
+func newServeCmd(_, stderr io.Writer) *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Validating admission webhook: Pod Security Admission semantics plus the other checks",
+		Long: `Serve a validating admission webhook (AdmissionReview admission.k8s.io/v1 on
+POST /validate, /healthz, /readyz over HTTPS; Prometheus metrics on
+--metrics-addr over HTTP).
+
+Pod Security verdicts come from upstream's own admission package: namespace
+labels pod-security.kubernetes.io/{enforce,audit,warn}[-version], defaults
+and exemptions from --pod-security-config (upstream's
+PodSecurityConfiguration), pods enforced, workload templates warned and
+audited. Palisade exceptions (--exceptions, the config's exceptions:, the
+palisade.dev/exempt annotation) apply to them. The findings of the other
+checks and of custom policies (--policy) are denied, warned or only audited
+per the webhook: section of the config (default warn; a Gatekeeper
+constraint's own enforcementAction where the config names none).
+--dry-run admits everything and logs and counts what it would have denied.
+
+The serving certificate is reloaded when its files change. SIGTERM or
+interrupt: /readyz fails, in-flight reviews finish, exit 0.
+Logs are JSON lines on stderr. See docs/webhook.md and deploy/.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), f, stderr)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", ":8443", "HTTPS address of the webhook")
+	fl.StringVar(&f.certFile, "tls-cert-file", "", "serving certificate (PEM), reloaded on change")
+	fl.StringVar(&f.keyFile, "tls-private-key-file", "", "serving private key (PEM), reloaded on change")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", ":9090", `plain-HTTP address of /metrics ("" turns them off)`)
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default: the in-cluster service account)")
+	fl.StringVar(&f.podSecurityConfig, "pod-security-config", "", "upstream PodSecurityConfiguration file: defaults and exemptions (default: privileged, none)")
+	fl.StringVar(&f.configPath, "config", "", "configuration file (default .palisade.yaml when present)")
+	fl.StringVar(&f.exceptions, "exceptions", "", "ExceptionList file (palisade.dev/v1), added to the exceptions of the config file")
+	f.policy.register(fl)
+	fl.StringSliceVar(&f.checks, "checks", nil, "only run checks matching these globs")
+	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "skip checks matching these globs")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "never deny: log and count what would have been denied")
+	fl.DurationVar(&f.syncTimeout, "cache-sync-timeout", time.Minute, "how long to wait for the namespace cache before serving anyway (/readyz fails until it syncs)")
+	return cmd
+}
+
+// newServer loads everything serve needs and builds the webhook; it is
+// separate from runServe so configuration errors are exit 2 before any
+// listener opens.
+func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*webhook.Server, *webhook.KubeCluster, error) {
+	if f.certFile == "" || f.keyFile == "" {
+		return nil, nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
+	}
+	cfg, err := loadConfig(f.configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfgName := f.configPath
+	if cfgName == "" {
+		cfgName = config.DefaultFile
+	}
+	if err := cfg.Webhook.Validate(); err != nil {
+		return nil, nil, usageError{fmt.Errorf("%s: %w", cfgName, err)}
+	}
+	sev := map[string]finding.Severity{}
+	for id, s := range cfg.Severity {
+		sev[id], _ = finding.ParseSeverity(s)
+	}
+	exc, err := exception.FromEntries(cfgName, cfg.Exceptions)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	if f.exceptions != "" {
+		fromFile, err := exception.Load(f.exceptions)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		exc = exception.Merge(exc, fromFile)
+	}
+	// Custom Rego policies, compiled once: the config file's folders
+	// first, then --policy, as for scan.
+	f.policy.dirs = append(append([]string{}, cfg.Policies...), f.policy.dirs...)
+	policies, err := f.policy.load(ctx, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(engine.Options{
+		Checks:     append(cfg.Checks.Enable, f.checks...),
+		SkipChecks: append(cfg.Checks.Disable, f.skipChecks...),
+		Severity:   sev,
+		Params:     cfg.Checks.CheckParams,
+		Exceptions: exc,
+		Policies:   policies,
+	})
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	psc, err := webhook.LoadPodSecurityConfig(f.podSecurityConfig)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	rc, err := restConfig(f.kubeconfig)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
+	}
+	cluster := webhook.NewCluster(client)
+	srv, err := webhook.New(webhook.Options{
+		Engine:      eng,
+		PodSecurity: psc,
+		Cluster:     cluster,
+		Exceptions:  exc,
+		Config:      cfg.Webhook,
+		DryRun:      f.dryRun,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	return srv, cluster, nil
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	var (
+		rc  *rest.Config
+		err error
+	)
+	if kubeconfig != "" {
+		rc, err = clientcmd.BuildConfigFromFlags("", kubeconfig)
+	} else if rc, err = rest.InClusterConfig(); err != nil {
+		err = fmt.Errorf("no --kubeconfig and not in a cluster: %w", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rc = rest.AddUserAgent(rc, "palisade-webhook")
+	// Namespace lists and watches only, plus rare pod lists: the defaults
+	// (5 QPS) would throttle the pod lists of a burst of label changes.
+	rc.QPS, rc.Burst = 50, 100
+	return rc, nil
+}
+
+func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
+	// Kubernetes stops pods with SIGTERM; the process only catches
+	// interrupt, so serve adds it for its graceful shutdown.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
+	// Each review allocates ~170 KB and keeps nothing, over a live heap of
+	// a few tens of MB (mostly compiled policies): collecting less often
+	// saves ~10% of CPU per request. GOGC still wins, and GOMEMLIMIT
+	// (deploy/ sets it from the memory limit) bounds the heap.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	h := slog.NewJSONHandler(stderr, nil)
+	log := slog.New(h).With("component", "palisade-webhook")
+	// Upstream's admission package logs with klog and the certificate
+	// watcher with controller-runtime's logger: both go to the same JSON.
+	klog.SetSlogLogger(log)
+	ctrllog.SetLogger(logr.FromSlogHandler(h))
+
+	srv, cluster, err := newServer(ctx, f, log, stderr)
+	if err != nil {
+		return err
+	}
+	cluster.Start(ctx)
+	go func() {
+		if !cluster.WaitForSync(ctx, f.syncTimeout) {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error("namespace cache not synced: /readyz fails until it is", "waited", f.syncTimeout.String())
+			return
+		}
+		log.Info("namespace cache synced")
+	}()
+	err = srv.Run(ctx, webhook.ServeOptions{
+		Addr: f.addr, MetricsAddr: f.metricsAddr,
+		CertFile: f.certFile, KeyFile: f.keyFile,
+		Ready: cluster.Synced,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/palisade-dev/palisade/internal/testenv"
+)
+
+// serveLog is a bytes.Buffer safe to write from the server's goroutines
+// while the test reads it.
+type serveLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *serveLog) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *serveLog) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeCommand runs `palisade serve` as a user would, against a real
+// API server: it becomes ready once the namespace cache syncs, answers an
+// AdmissionReview with upstream's verdict, serves metrics, logs JSON lines,
+// and exits 0 on shutdown.
+func TestServeCommand(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	dir := t.TempDir()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: env.Config.Host, CertificateAuthorityData: env.Config.CAData}
+	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{ClientCertificateData: env.Config.CertData, ClientKeyData: env.Config.KeyData}
+	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
+	kc.CurrentContext = "c"
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	ca := testenv.NewCA(t)
+	certFile, keyFile, _ := ca.WriteServing(t, dir)
+	addr, metrics := freePort(t), freePort(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr serveLog
+	code := make(chan int, 1)
+	go func() {
+		code <- Main(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--kubeconfig", kubeconfig,
+			"--tls-cert-file", certFile, "--tls-private-key-file", keyFile}, nil, io.Discard, &stderr)
+	}()
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := client.Get("https://" + addr + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready: %v\n%s", err, stderr.String())
+		}
+	}
+
+	// kube-system exists and has no Pod Security labels: upstream's
+	// defaults (privileged) admit a privileged pod, and name the policy.
+	body := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u1",
+	"kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},
+	"namespace":"kube-system","name":"p","operation":"CREATE","userInfo":{"username":"alice"},
+	"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"kube-system"},
+	"spec":{"containers":[{"name":"c","image":"busybox:1.36","securityContext":{"privileged":true}}]}}}}`
+	resp, err := client.Post("https://"+addr+"/validate", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var review admissionv1.AdmissionReview
+	if err := json.NewDecoder(resp.Body).Decode(&review); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if r := review.Response; r == nil || r.UID != "u1" || !r.Allowed || r.AuditAnnotations["enforce-policy"] != "privileged:latest" {
+		t.Errorf("response %+v", review.Response)
+	}
+
+	mresp, err := http.Get("http://" + metrics + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	if !strings.Contains(string(m), `palisade_webhook_requests_total{kind="Pod",operation="create",verdict="allowed"} 1`) {
+		t.Errorf("metrics:\n%s", m)
+	}
+
+	cancel()
+	select {
+	case c := <-code:
+		if c != ExitOK {
+			t.Errorf("exit code %d\n%s", c, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	sc := bufio.NewScanner(strings.NewReader(stderr.String()))
+	lines := 0
+	for sc.Scan() {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Errorf("log line is not JSON: %q", sc.Text())
+			continue
+		}
+		lines++
+	}
+	if lines == 0 || !strings.Contains(stderr.String(), `"msg":"serving admission reviews"`) || !strings.Contains(stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("logs:\n%s", stderr.String())
+	}
+}
