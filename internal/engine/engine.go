@@ -132,20 +132,22 @@ func (e *Engine) Policy(o *manifest.Object, inv *inventory.Inventory) api.LevelV
 // evaluated (a malformed pod spec, a malformed exemption annotation);
 // whatever could be evaluated is still returned.
 func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
-	var (
-		fs   []finding.Finding
-		ferr *finding.Error
-	)
-	objErr := func(err error) *finding.Error {
-		return &finding.Error{File: o.Source.File, Line: o.Source.Line, Message: fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)}
-	}
 	w, isWorkload, err := workload.Extract(o)
 	if err != nil {
-		return nil, objErr(err)
+		return nil, objectError(o, err)
 	}
+	var fs []finding.Finding
 	if isWorkload {
 		fs = e.pss.Findings(w, e.Policy(o, inv))
 	}
+	return e.evaluate(fs, o, w, inv)
+}
+
+// evaluate adds the best-practice checks and custom policies to fs (the
+// Pod Security findings, if any), then filters, overrides severities and
+// applies exceptions. EvaluateObject and EvaluateExtras share it, so the
+// scan and the webhook cannot drift apart.
+func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	obj := &checks.Object{Object: o, Workload: w}
 	ctx := &checks.Context{Inventory: inv, Params: &e.opts.Params}
 	res := finding.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
@@ -163,8 +165,8 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 		}
 	}
 	// Custom Rego policies (policy.go), before filtering and exceptions.
-	pfs, perr := e.policyFindings(o, inv)
-	fs, ferr = append(fs, pfs...), perr
+	pfs, ferr := e.policyFindings(o, inv)
+	fs = append(fs, pfs...)
 	out := fs[:0]
 	for _, f := range fs {
 		if !e.enabled(f.Check) {
@@ -177,9 +179,13 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 	}
 	annotated, err := exception.FromAnnotations(o.Annotations)
 	if err != nil {
-		ferr = objErr(err)
+		ferr = objectError(o, err)
 	}
 	return e.applyExceptions(out, annotated, o), ferr
+}
+
+func objectError(o *manifest.Object, err error) *finding.Error {
+	return &finding.Error{File: o.Source.File, Line: o.Source.Line, Message: fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)}
 }
 
 // applyExceptions marks excepted findings and reports each expired
