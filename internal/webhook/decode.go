@@ -111,16 +111,8 @@ func (d *decoded) workload(o *manifest.Object, old bool) (*workload.Workload, er
 	if err != nil || spec == nil {
 		return nil, err
 	}
-	w := &workload.Workload{Object: o, Meta: meta, Spec: spec, MetaPrefix: "metadata", SpecPrefix: "spec"}
-	switch o.Kind {
-	case "Pod":
-	case "PodTemplate":
-		w.MetaPrefix, w.SpecPrefix = "template.metadata", "template.spec"
-	case "CronJob":
-		w.MetaPrefix, w.SpecPrefix = "spec.jobTemplate.spec.template.metadata", "spec.jobTemplate.spec.template.spec"
-	default:
-		w.MetaPrefix, w.SpecPrefix = "spec.template.metadata", "spec.template.spec"
-	}
+	w := &workload.Workload{Object: o, Meta: meta, Spec: spec}
+	w.MetaPrefix, w.SpecPrefix = workload.Prefixes(o.Kind)
 	// The API server has defaulted the object already, so this changes
 	// nothing there; it keeps the verdict identical to a scan's. It runs
 	// after upstream's evaluation, on the same object.

@@ -64,6 +64,16 @@ func group(apiVersion string) string {
 	return ""
 }
 
+// Prefixes are the field paths of the pod metadata and spec inside an
+// object of a workload kind, e.g. "spec.template.metadata" and
+// "spec.template.spec"; a Pod's are "metadata" and "spec".
+func Prefixes(kind string) (meta, spec string) {
+	if t := kinds[kind].template; t != "" {
+		return t + ".metadata", t + ".spec"
+	}
+	return "metadata", "spec"
+}
+
 // Extract returns the workload of obj. ok is false for kinds that run no
 // pods (CRDs of the same name in another group included). An error means
 // the object runs pods but its pod spec cannot be read as a PodSpec.
@@ -73,11 +83,7 @@ func Extract(obj *manifest.Object) (w *Workload, ok bool, err error) {
 		return nil, false, nil
 	}
 	w = &Workload{Object: obj, Meta: &metav1.ObjectMeta{}, Spec: &corev1.PodSpec{}}
-	if k.template == "" {
-		w.MetaPrefix, w.SpecPrefix = "metadata", "spec"
-	} else {
-		w.MetaPrefix, w.SpecPrefix = k.template+".metadata", k.template+".spec"
-	}
+	w.MetaPrefix, w.SpecPrefix = Prefixes(obj.Kind)
 	if m, found, err := lookup(obj.Content, w.MetaPrefix); err != nil {
 		return nil, true, err
 	} else if found {
@@ -102,11 +108,7 @@ func Extract(obj *manifest.Object) (w *Workload, ok bool, err error) {
 // (empty maps when absent), for callers that need a field or two without
 // converting the whole spec.
 func Template(obj *manifest.Object) (meta, spec map[string]any) {
-	k := kinds[obj.Kind]
-	mp, sp := "metadata", "spec"
-	if k.template != "" {
-		mp, sp = k.template+".metadata", k.template+".spec"
-	}
+	mp, sp := Prefixes(obj.Kind)
 	meta, _, _ = lookup(obj.Content, mp)
 	spec, _, _ = lookup(obj.Content, sp)
 	return meta, spec
