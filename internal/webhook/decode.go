@@ -12,11 +12,13 @@ import (
 	"github.com/palisade-dev/palisade/internal/workload"
 )
 
-// decoded is one AdmissionRequest decoded once for every reader: typed (as
-// upstream's admission reads objects, with upstream's decoder) for the
-// resources upstream judges, and generic (as the engine reads objects from
-// files) for the extras. JSON decoding is most of a request's cost, so
-// nothing is decoded twice. It implements upstream's api.Attributes.
+// decoded is one AdmissionRequest decoded once per reader: typed (as
+// upstream's admission reads objects, with upstream's decoder; lazily, only
+// for the resources upstream judges) and generic (as the engine reads
+// objects from files, for the checks and policies). JSON decoding is most
+// of a request's cost, so each form is built at most once and the typed pod
+// is reused by the extras instead of converting the generic form again.
+// It implements upstream's api.Attributes.
 type decoded struct {
 	req     *admissionv1.AdmissionRequest
 	decoder k8sruntime.Decoder
