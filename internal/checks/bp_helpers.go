@@ -127,7 +127,7 @@ func bpServiceAccountBound(ctx *Context, ns, name string) bool {
 	if inv == nil {
 		return false
 	}
-	for _, b := range inv.Bindings() {
+	for _, b := range inv.ServiceAccountBindings(name) {
 		for _, s := range b.Subjects {
 			subjNS := s.Namespace
 			if subjNS == "" && b.Kind == "RoleBinding" {

@@ -31,12 +31,10 @@ func runRBACSecretsReadClusterWide(ctx *Context, o *Object) []Violation {
 	scope := "once a ClusterRoleBinding grants it, in every namespace"
 	if ctx.Inventory != nil {
 		bound, crb := false, ""
-		for _, b := range ctx.Inventory.Bindings() {
-			if b.RoleRef.Kind == "ClusterRole" && b.RoleRef.Name == o.Name {
-				bound = true
-				if b.Kind == "ClusterRoleBinding" && crb == "" {
-					crb = b.Name
-				}
+		for _, b := range ctx.Inventory.BindingsOf("ClusterRole", o.Name) {
+			bound = true
+			if b.Kind == "ClusterRoleBinding" && crb == "" {
+				crb = b.Name
 			}
 		}
 		if bound && crb == "" {

@@ -30,8 +30,7 @@ func runRBACUnusedRole(ctx *Context, o *Object) []Violation {
 	if ctx.Inventory == nil || o.APIVersion != rbacAPIVersion || strings.HasPrefix(o.Name, "system:") {
 		return nil
 	}
-	bindings := ctx.Inventory.Bindings()
-	if len(bindings) == 0 {
+	if len(ctx.Inventory.Bindings()) == 0 {
 		return nil
 	}
 	for k := range o.Labels {
@@ -42,10 +41,7 @@ func runRBACUnusedRole(ctx *Context, o *Object) []Violation {
 	if _, ok := o.Content["aggregationRule"]; ok && o.Kind == "ClusterRole" {
 		return nil
 	}
-	for _, b := range bindings {
-		if b.RoleRef.Kind != o.Kind || b.RoleRef.Name != o.Name {
-			continue
-		}
+	for _, b := range ctx.Inventory.BindingsOf(o.Kind, o.Name) {
 		if o.Kind == "ClusterRole" || o.Namespace == "" || b.Namespace == "" || b.Namespace == o.Namespace {
 			return nil
 		}

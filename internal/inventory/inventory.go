@@ -53,9 +53,11 @@ type Inventory struct {
 	netpols     map[string][]*NetworkPolicy // by namespace
 	limitRanges map[string]bool
 	quotas      map[string]bool
-	workloads   map[string]int                 // by namespace
-	roles       map[string][]rbacv1.PolicyRule // "Role/ns/name" or "ClusterRole/name"
-	bindings    []*rbacv1.RoleBinding          // ClusterRoleBindings too (Namespace "")
+	workloads   map[string]int                   // by namespace
+	roles       map[string][]rbacv1.PolicyRule   // "Role/ns/name" or "ClusterRole/name"
+	bindings    []*rbacv1.RoleBinding            // ClusterRoleBindings too (Namespace "")
+	saBindings  map[string][]*rbacv1.RoleBinding // by ServiceAccount subject name
+	refBindings map[string][]*rbacv1.RoleBinding // by roleRef "Kind/name"
 	learntKinds map[string]bool
 }
 
@@ -68,6 +70,8 @@ func New() *Inventory {
 		quotas:      map[string]bool{},
 		workloads:   map[string]int{},
 		roles:       map[string][]rbacv1.PolicyRule{},
+		saBindings:  map[string][]*rbacv1.RoleBinding{},
+		refBindings: map[string][]*rbacv1.RoleBinding{},
 		learntKinds: map[string]bool{},
 	}
 }
@@ -119,6 +123,15 @@ func (inv *Inventory) Learn(o *manifest.Object) {
 			b.ManagedFields, b.Annotations, b.Labels = nil, nil, nil
 			b.Kind = o.Kind
 			inv.bindings = append(inv.bindings, &b)
+			ref := b.RoleRef.Kind + "/" + b.RoleRef.Name
+			inv.refBindings[ref] = append(inv.refBindings[ref], &b)
+			seen := map[string]bool{}
+			for _, sub := range b.Subjects {
+				if sub.Kind == "ServiceAccount" && !seen[sub.Name] {
+					seen[sub.Name] = true
+					inv.saBindings[sub.Name] = append(inv.saBindings[sub.Name], &b)
+				}
+			}
 		}
 	default:
 		if workload.IsWorkloadKind(o.APIVersion, o.Kind) {
@@ -252,6 +265,23 @@ func (inv *Inventory) Bindings() []*rbacv1.RoleBinding {
 	inv.mu.RLock()
 	defer inv.mu.RUnlock()
 	return inv.bindings
+}
+
+// ServiceAccountBindings lists the bindings with a ServiceAccount subject
+// named name, in any namespace: every workload asks, and scanning all
+// bindings for each made the check quadratic in large inputs.
+func (inv *Inventory) ServiceAccountBindings(name string) []*rbacv1.RoleBinding {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	return inv.saBindings[name]
+}
+
+// BindingsOf lists the bindings whose roleRef is kind/name, in any
+// namespace.
+func (inv *Inventory) BindingsOf(kind, name string) []*rbacv1.RoleBinding {
+	inv.mu.RLock()
+	defer inv.mu.RUnlock()
+	return inv.refBindings[kind+"/"+name]
 }
 
 // EnforcePolicy is the level and version admission would enforce for a pod

@@ -28,6 +28,7 @@ type jsonWriter struct {
 	n       int // findings written so far
 	errors  []finding.Error
 	enc     jsonIndenter
+	scratch []byte
 }
 
 func (j *jsonWriter) begin(o *out, _ []finding.Rule) {
@@ -45,7 +46,12 @@ func (j *jsonWriter) file(o *out, _ string, fs []finding.Finding, es []finding.E
 		} else {
 			o.str(",\n    ")
 		}
-		j.enc.write(o, "    ", f)
+		if f.AuditInfo == nil {
+			j.scratch = appendFinding(j.scratch[:0], "    ", &f)
+			_, _ = o.Write(j.scratch)
+		} else {
+			j.enc.write(o, "    ", f)
+		}
 		j.n++
 	}
 	j.errors = append(j.errors, es...)
