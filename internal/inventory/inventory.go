@@ -135,9 +135,6 @@ func (inv *Inventory) Learn(o *manifest.Object) {
 		}
 	default:
 		if workload.IsWorkloadKind(o.APIVersion, o.Kind) {
-			// Workloads are learnt after every NetworkPolicy, so what they
-			// tell is folded into counts and flags instead of being kept.
-			inv.workloads[o.Namespace]++
 			meta, _ := workload.Template(o)
 			podLabels := map[string]string{}
 			if ls, ok := meta["labels"].(map[string]any); ok {
@@ -145,11 +142,30 @@ func (inv *Inventory) Learn(o *manifest.Object) {
 					podLabels[k], _ = v.(string)
 				}
 			}
-			for _, np := range inv.netpols[o.Namespace] {
-				if !np.SelectsPods && np.Selects(podLabels) {
-					np.SelectsPods = true
-				}
-			}
+			inv.learnWorkload(o.Namespace, podLabels)
+		}
+	}
+}
+
+// LearnWorkload records a workload read by manifest.SkimKinds, as Learn
+// records a decoded one.
+func (inv *Inventory) LearnWorkload(s manifest.Skim) {
+	if !workload.IsWorkloadKind(s.APIVersion, s.Kind) {
+		return
+	}
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	inv.learntKinds[s.Kind] = true
+	inv.learnWorkload(s.Namespace, s.PodLabels)
+}
+
+// learnWorkload runs after every NetworkPolicy is learnt, so what a
+// workload tells is folded into counts and flags instead of being kept.
+func (inv *Inventory) learnWorkload(ns string, podLabels map[string]string) {
+	inv.workloads[ns]++
+	for _, np := range inv.netpols[ns] {
+		if !np.SelectsPods && np.Selects(podLabels) {
+			np.SelectsPods = true
 		}
 	}
 }

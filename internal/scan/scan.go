@@ -11,6 +11,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -118,7 +119,29 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 	// Which workloads each namespace runs matters only to checks on Namespaces
 	// and NetworkPolicies, so workloads are learnt only when some exist.
 	if inv.WantsWorkloads() {
-		learn(workloadKinds, func(string) bool { return false })
+		// Of a workload only its namespace and pod labels are needed here:
+		// a line skim reads them at a fraction of a full decode's cost.
+		podMeta := func(kind string) []string {
+			meta, _ := workload.Prefixes(kind)
+			return strings.Split(meta, ".")
+		}
+		parallel(ctx, len(units), opts.Workers, func(i int) {
+			if units[i].input == nil {
+				return
+			}
+			data, err := units[i].input.Read(opts.MaxFileSize)
+			if err != nil {
+				return
+			}
+			skims, objs := manifest.SkimKinds(units[i].name, data, opts.Limits, func(k string) bool { return workloadKinds[k] }, podMeta)
+			for _, s := range skims {
+				inv.LearnWorkload(s)
+			}
+			for _, o := range objs {
+				inv.Learn(o)
+				o.ReleasePositions()
+			}
+		})
 	}
 	nsErrs := map[string][]finding.Error{}
 	for _, ns := range inv.Namespaces() {
