@@ -375,7 +375,7 @@ func scalarString(v []byte) (string, bool) {
 	return s, true
 }
 
-// singleQuoted reads a single-quoted scalar that ends on its line ('' is a
+// singleQuoted reads a single-quoted scalar that ends on its line (” is a
 // quote) and returns what follows it.
 func singleQuoted(b []byte) (string, []byte, bool) {
 	var sb strings.Builder

@@ -128,8 +128,8 @@ func TestSkimCases(t *testing.T) {
 	const deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  namespace: ns\nspec:\n  template:\n    metadata:\n      labels:\n        app: web\n        'it''s': x # c\n    spec:\n      containers:\n      - name: c\n        image: x\n"
 	takes := map[string]Skim{
 		deploy: {APIVersion: "apps/v1", Kind: "Deployment", Namespace: "ns", PodLabels: map[string]string{"app": "web", "it's": "x"}},
-		"kind: Pod\napiVersion: v1\nmetadata:\n  labels: {}\n": {APIVersion: "v1", Kind: "Pod"},
-		"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    env:\n    - {name: x, value: 'y'}\n": {APIVersion: "v1", Kind: "Pod"},
+		"kind: Pod\napiVersion: v1\nmetadata:\n  labels: {}\n":                                                                          {APIVersion: "v1", Kind: "Pod"},
+		"kind: Pod\napiVersion: v1\nspec:\n  containers:\n  - name: a\n    env:\n    - {name: x, value: 'y'}\n":                         {APIVersion: "v1", Kind: "Pod"},
 		"kind: Pod\napiVersion: v1\nmetadata:\n  annotations:\n    a: |\n      metadata:\n        namespace: no\n  namespace: yes-ns\n": {APIVersion: "v1", Kind: "Pod", Namespace: "yes-ns"},
 	}
 	for doc, want := range takes {

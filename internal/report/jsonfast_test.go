@@ -46,7 +46,7 @@ func TestAppendFindingMatchesEncodingJSON(t *testing.T) {
 			Check: randomString(r), Standard: finding.Standard(randomString(r)), Level: randomString(r),
 			Severity: finding.Severity(r.IntN(5)), File: randomString(r), Line: r.IntN(100000) - 10,
 			Resource: finding.Resource{APIVersion: randomString(r), Kind: randomString(r), Namespace: randomString(r), Name: randomString(r)},
-			Path: randomString(r), Message: randomString(r), Remediation: randomString(r), Suppressed: r.IntN(2) == 0,
+			Path:     randomString(r), Message: randomString(r), Remediation: randomString(r), Suppressed: r.IntN(2) == 0,
 		}
 		for _, prefix := range []string{"", "    "} {
 			want := reference(t, prefix, f)
