@@ -83,6 +83,13 @@ func (ev *evaluation) eval(q rego.PreparedEvalQuery, input ast.Value) (rego.Resu
 }
 
 func (s *Set) conftest(ev *evaluation, o *manifest.Object) ([]finding.Finding, error) {
+	if s.hasCombined {
+		if fs, ok := s.conftestCombined(ev, o); ok {
+			return fs, nil
+		}
+		// Some rule failed: the rules one by one say which, and the
+		// others still report.
+	}
 	var (
 		fs   []finding.Finding
 		errs []error
@@ -114,6 +121,41 @@ func (s *Set) conftest(ev *evaluation, o *manifest.Object) ([]finding.Finding, e
 		}
 	}
 	return fs, errors.Join(errs...)
+}
+
+// conftestCombined evaluates every rule in one query (combinedQuery); ok
+// is false when any rule fails to evaluate or gives a value Conftest does
+// not read, and the caller then evaluates them one by one.
+func (s *Set) conftestCombined(ev *evaluation, o *manifest.Object) ([]finding.Finding, bool) {
+	rs, err := ev.eval(s.combined, ev.content)
+	if err != nil || len(rs) != 1 {
+		return nil, false
+	}
+	binding := func(i int) any {
+		arr, _ := rs[0].Bindings[fmt.Sprintf("x%d", i)].([]any)
+		if len(arr) == 0 {
+			return nil
+		}
+		return arr[0]
+	}
+	except := map[string]map[string]bool{}
+	for i, x := range s.exceptions {
+		except[x.pkg] = excepted(binding(i))
+	}
+	var fs []finding.Finding
+	for i, e := range s.entries {
+		if except[e.pkg][exceptionName(e.name)] {
+			continue
+		}
+		results, err := conftestResults(binding(len(s.exceptions)+i), e.name)
+		if err != nil {
+			return nil, false
+		}
+		for _, r := range results {
+			fs = append(fs, newFinding(o, e.rule, e.rule.Severity, r, ""))
+		}
+	}
+	return fs, true
 }
 
 // result is one message of a policy, with the field it names, if any.

@@ -82,6 +82,8 @@ type Set struct {
 	data        map[string]any
 	entries     []*entry
 	exceptions  []exceptionQuery
+	combined    rego.PreparedEvalQuery // see combinedQuery
+	hasCombined bool
 	templates   []*template
 	constraints []*constraint
 	rules       []finding.Rule
@@ -190,7 +192,30 @@ func Load(ctx context.Context, opts Options) (*Set, error) {
 			return nil, err
 		}
 	}
+	if len(s.entries) > 1 {
+		if s.combined, err = prepare(combinedQuery(s.exceptions, s.entries)); err != nil {
+			return nil, err
+		}
+		s.hasCombined = true
+	}
 	return s, nil
+}
+
+// combinedQuery asks for every exception and Conftest rule in one query,
+// each wrapped in a comprehension so that an undefined rule is [] instead
+// of making the whole query undefined. One evaluation shares the cache of
+// functions and rules between the rules (helpers such as "the containers
+// of the input" run once per object, not once per rule) and pays the
+// setup of a query once. Bindings are x0..: exceptions, then entries.
+func combinedQuery(exceptions []exceptionQuery, entries []*entry) string {
+	var exprs []string
+	for i, x := range exceptions {
+		exprs = append(exprs, fmt.Sprintf("x%d := [v | v := data.%s.exception]", i, x.pkg))
+	}
+	for i, e := range entries {
+		exprs = append(exprs, fmt.Sprintf("x%d := [v | v := %s]", len(exceptions)+i, e.path))
+	}
+	return strings.Join(exprs, "; ")
 }
 
 func (l *loader) err() error {
