@@ -1,6 +1,6 @@
 // Command webhookload measures admission webhooks the way the API server
-// uses them: AdmissionReviews POSTed over HTTPS (HTTP/2, one connection)
-// on loopback, at a fixed rate (open loop: latency counts from when a
+// uses them: AdmissionReviews POSTed over HTTPS (HTTP/1.1, kept-alive
+// connections opened as concurrency needs) on loopback, at a fixed rate (open loop: latency counts from when a
 // request was due, so a stall is not hidden by the generator waiting), for
 // a bounded count and time. It starts a real kube-apiserver and etcd
 // (envtest, the binaries of hack/test-cluster-binaries.sh) because both
@@ -143,7 +143,7 @@ func run(o options) error {
 				"--tls-cert-file", certFile, "--tls-private-key-file", keyFile}
 		}, o.upstream})
 	}
-	fmt.Printf("load: %d requests per target at %d/s (open loop, HTTP/2 over TLS on loopback), %d warm-up; %d CPUs; palisade policies: %q\n",
+	fmt.Printf("load: %d requests per target at %d/s (open loop, HTTP/1.1 keep-alive over TLS on loopback), %d warm-up; %d CPUs; palisade policies: %q\n",
 		o.n, o.rate, o.warmup, runtimeCPUs(), o.policies)
 	var results []result
 	for _, t := range targets {
@@ -217,6 +217,7 @@ type result struct {
 	lat          map[string][]time.Duration // sorted, per kind
 	rss          []rssSample
 	cpu          time.Duration
+	selfCPU      time.Duration // the load generator's own
 	firstErr     string
 }
 
@@ -226,9 +227,12 @@ type rssSample struct {
 }
 
 func measure(o options, name string, pid int, url string, pool *x509.CertPool, bodies map[string][]byte) (result, error) {
+	// HTTP/1.1 with a pool of kept-alive connections, as the API server
+	// calls admission webhooks since v1.16 (kubernetes/kubernetes#82090:
+	// one HTTP/2 connection would pin every request to one webhook pod).
 	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: pool},
-		ForceAttemptHTTP2: true, MaxIdleConnsPerHost: o.conns,
+		TLSClientConfig:   &tls.Config{RootCAs: pool, NextProtos: []string{"http/1.1"}},
+		ForceAttemptHTTP2: false, MaxIdleConnsPerHost: o.conns,
 	}}
 	send := func(kind string) (int, error) {
 		resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[kind]))
@@ -260,7 +264,7 @@ func measure(o options, name string, pid int, url string, pool *x509.CertPool, b
 			return result{}, fmt.Errorf("warm-up: %v", err)
 		}
 	}
-	cpu0 := cpuTime(pid)
+	cpu0, self0 := cpuTime(pid), cpuTime(os.Getpid())
 	r := result{name: name, lat: map[string][]time.Duration{}}
 	var (
 		mu   sync.Mutex
@@ -321,6 +325,7 @@ func measure(o options, name string, pid int, url string, pool *x509.CertPool, b
 	close(stopSampling)
 	r.rss = append(r.rss, rssSample{done, rssKiB(pid)})
 	r.cpu = cpuTime(pid) - cpu0
+	r.selfCPU = cpuTime(os.Getpid()) - self0
 	for k, l := range lat {
 		slices.Sort(l)
 		r.lat[k] = l
@@ -329,9 +334,9 @@ func measure(o options, name string, pid int, url string, pool *x509.CertPool, b
 }
 
 func (r result) print() {
-	fmt.Printf("\n== %s: %d requests in %v (%.0f/s), %d errors, server CPU %.1f µs/request\n",
+	fmt.Printf("\n== %s: %d requests in %v (%.0f/s), %d errors, server CPU %.1f µs/request (load generator %.1f)\n",
 		r.name, r.sent, r.elapsed.Round(time.Millisecond), float64(r.sent)/r.elapsed.Seconds(), r.errors,
-		float64(r.cpu.Microseconds())/float64(max(r.sent, 1)))
+		float64(r.cpu.Microseconds())/float64(max(r.sent, 1)), float64(r.selfCPU.Microseconds())/float64(max(r.sent, 1)))
 	if r.firstErr != "" {
 		fmt.Printf("   first error: %s\n", r.firstErr)
 	}

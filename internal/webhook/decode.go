@@ -7,6 +7,7 @@ import (
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/pod-security-admission/admission"
 	"k8s.io/pod-security-admission/api"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/palisade-dev/palisade/internal/manifest"
 	"github.com/palisade-dev/palisade/internal/workload"
@@ -75,11 +76,25 @@ func generic(req *admissionv1.AdmissionRequest, raw []byte) (*manifest.Object, e
 	return o, nil
 }
 
-func (d *decoded) decodeTyped(raw []byte) (k8sruntime.Object, error) {
+func (d *decoded) decodeTyped(raw []byte, generic *manifest.Object) (k8sruntime.Object, error) {
 	if raw == nil {
 		return nil, nil
 	}
 	gvk := schema.GroupVersionKind(d.req.Kind)
+	// The serializer first parses the whole object once more to learn its
+	// apiVersion and kind, which the generic decoding has read already:
+	// with them, the typed decoding is the serializer's own unmarshal
+	// (sigs.k8s.io/json, case-sensitive, integers kept), nothing else.
+	if generic != nil {
+		if gv, err := schema.ParseGroupVersion(generic.APIVersion); err == nil {
+			if obj, err := scheme.New(gv.WithKind(generic.Kind)); err == nil {
+				if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err == nil {
+					return obj, nil
+				}
+			}
+		}
+	}
+	// Unknown types and errors: the serializer says what is wrong.
 	out, _, err := d.decoder.Decode(raw, &gvk, nil)
 	return out, err
 }
@@ -137,7 +152,7 @@ func (d *decoded) GetUserName() string                 { return d.req.UserInfo.U
 func (d *decoded) GetObject() (k8sruntime.Object, error) {
 	if !d.typedDone {
 		d.typedDone = true
-		d.typed, d.typedErr = d.decodeTyped(d.req.Object.Raw)
+		d.typed, d.typedErr = d.decodeTyped(d.req.Object.Raw, d.obj)
 	}
 	return d.typed, d.typedErr
 }
@@ -145,7 +160,7 @@ func (d *decoded) GetObject() (k8sruntime.Object, error) {
 func (d *decoded) GetOldObject() (k8sruntime.Object, error) {
 	if !d.oldDone {
 		d.oldDone = true
-		d.oldTyped, d.oldTypedErr = d.decodeTyped(d.req.OldObject.Raw)
+		d.oldTyped, d.oldTypedErr = d.decodeTyped(d.req.OldObject.Raw, d.old)
 	}
 	return d.oldTyped, d.oldTypedErr
 }

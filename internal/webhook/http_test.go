@@ -210,6 +210,31 @@ func TestHandlerConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
+// Reviews run on reused workers, never more than MaxInFlight of them,
+// however many requests come at once.
+func TestReviewWorkers(t *testing.T) {
+	srv := newServer(t, setup{webhook: config.WebhookConfig{MaxInFlight: 3}})
+	h := srv.Handler(nil)
+	body := reviewBody(t, request(t, admissionv1.Create, restrictedPod, ""))
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if code, text, _ := post(t, h, "/validate", "application/json", body); code != http.StatusOK && code != http.StatusServiceUnavailable {
+				t.Errorf("status %d: %s", code, text)
+			}
+		}()
+	}
+	wg.Wait()
+	for range 20 { // one at a time: the idle worker takes each
+		post(t, h, "/validate", "application/json", body)
+	}
+	if n := srv.workers.Load(); n < 1 || n > 3 {
+		t.Errorf("%d workers, want 1 to 3", n)
+	}
+}
+
 func TestHealth(t *testing.T) {
 	srv := newServer(t, setup{})
 	ready := false

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -93,6 +94,9 @@ type Server struct {
 	now      func() time.Time
 	decoder  k8sruntime.Decoder
 	inFlight chan struct{}
+	// idle hands a review to a worker waiting for one (see runReview).
+	idle    chan func()
+	workers atomic.Int64
 }
 
 var _ Evaluator = (*engine.Engine)(nil)
@@ -183,6 +187,7 @@ func New(opts Options) (*Server, error) {
 		now:      opts.Now,
 		decoder:  codecs.UniversalDeserializer(),
 		inFlight: make(chan struct{}, c.MaxInFlight),
+		idle:     make(chan func()),
 	}, nil
 }
 
@@ -194,7 +199,7 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 var codecs = newCodecs()
 
 func newCodecs() serializer.CodecFactory {
-	s := k8sruntime.NewScheme()
+	s := scheme
 	for _, add := range []func(*k8sruntime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, admissionv1.AddToScheme,
 	} {
@@ -204,6 +209,8 @@ func newCodecs() serializer.CodecFactory {
 	}
 	return serializer.NewCodecFactory(s)
 }
+
+var scheme = k8sruntime.NewScheme()
 
 // deadline is how long one request may take: the configured timeout, and
 // at most four fifths of what the API server waits (it sends its timeout
