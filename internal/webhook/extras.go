@@ -30,24 +30,18 @@ type extrasResult struct {
 // warned: as with upstream's update exemptions, an object that predates a
 // policy must stay updatable (labels, finalizers, scaling, its deletion)
 // as long as the update adds no violation.
-func (s *Server) evaluateExtras(d *decoded) extrasResult {
+func (s *Server) evaluateExtras(d *decoded, policies *pendingPolicies) extrasResult {
 	var res extrasResult
-	req := d.req
-	if d.obj == nil || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
+	if !extrasApply(d) {
 		return res
 	}
-	// Subresources carry another kind (Scale, Binding, ...) or only
-	// status; ephemeral containers change the pod spec, so they count.
-	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
-		return res
-	}
-	fs, err := s.extrasOf(d, d.obj, false)
+	fs, err := s.extrasOf(d, d.obj, false, policies)
 	if err != "" {
 		res.errs = append(res.errs, err)
 	}
 	var before map[string]bool
 	if d.old != nil {
-		oldFs, _ := s.extrasOf(d, d.old, true)
+		oldFs, _ := s.extrasOf(d, d.old, true, nil)
 		before = make(map[string]bool, len(oldFs))
 		for _, f := range oldFs {
 			before[findingKey(f)] = true
@@ -83,16 +77,26 @@ func (s *Server) evaluateExtras(d *decoded) extrasResult {
 
 // extrasOf evaluates one object (the new or the old one); a non-empty
 // string says what could not be evaluated.
-func (s *Server) extrasOf(d *decoded, o *manifest.Object, old bool) ([]finding.Finding, string) {
+func (s *Server) extrasOf(d *decoded, o *manifest.Object, old bool, policies *pendingPolicies) ([]finding.Finding, string) {
 	w, err := d.workload(o, old)
 	if err != nil {
 		return nil, fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)
 	}
-	fs, ferr := s.extras.EvaluateExtras(o, w, s.inv)
+	fs, ferr := s.extras.EvaluateExtras(o, w, s.inv, policies.wait())
 	if ferr != nil {
 		return fs, ferr.Message
 	}
 	return fs, ""
+}
+
+// extrasApply reports whether the checks and policies judge the request:
+// creations and updates of the object itself. Subresources carry another
+// kind (Scale, Binding, ...) or only status; ephemeral containers change
+// the pod spec, so they count.
+func extrasApply(d *decoded) bool {
+	req := d.req
+	return d.obj != nil && (req.Operation == admissionv1.Create || req.Operation == admissionv1.Update) &&
+		(req.SubResource == "" || req.SubResource == "ephemeralcontainers")
 }
 
 // action is the enforcement action for findings of check: the webhook

@@ -102,7 +102,10 @@ func TestExtrasMatchScan(t *testing.T) {
 			}
 			d := srv.decode(req)
 			var got []string
-			gotFs, errText := srv.extrasOf(d, d.obj, false)
+			// As a review runs them: the policies on another worker.
+			pending := srv.startPolicies(d)
+			gotFs, errText := srv.extrasOf(d, d.obj, false, pending)
+			pending.finish()
 			for _, f := range gotFs {
 				got = append(got, key(f))
 			}
