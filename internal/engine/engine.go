@@ -140,14 +140,14 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 	if isWorkload {
 		fs = e.pss.Findings(w, e.Policy(o, inv))
 	}
-	return e.evaluate(fs, o, w, inv, nil)
+	return e.evaluate(fs, o, w, inv)
 }
 
 // evaluate adds the best-practice checks and custom policies to fs (the
 // Pod Security findings, if any), then filters, overrides severities and
 // applies exceptions. EvaluateObject and EvaluateExtras share it, so the
 // scan and the webhook cannot drift apart.
-func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory, policies *PolicyResult) ([]finding.Finding, *finding.Error) {
+func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	obj := &checks.Object{Object: o, Workload: w}
 	ctx := &checks.Context{Inventory: inv, Params: &e.opts.Params}
 	res := finding.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
@@ -165,12 +165,8 @@ func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.
 		}
 	}
 	// Custom Rego policies (policy.go), before filtering and exceptions.
-	if policies == nil {
-		policies = &PolicyResult{}
-		policies.Findings, policies.Err = e.policyFindings(o, inv)
-	}
-	fs = append(fs, policies.Findings...)
-	ferr := policies.Err
+	pfs, ferr := e.policyFindings(o, inv)
+	fs = append(fs, pfs...)
 	out := fs[:0]
 	for _, f := range fs {
 		if !e.enabled(f.Check) {

@@ -14,33 +14,10 @@ import (
 // exemptions and messages), so the pss checks are not run a second time;
 // and it already holds the pod decoded typed from the AdmissionReview, so
 // w (nil for objects that run no pods) is used instead of converting
-// o.Content again, which is most of the cost of a request. policies, when
-// not nil, is EvaluatePolicies(o, inv) computed by the caller (the webhook
-// runs it alongside Pod Security); nil evaluates them here.
-func (e *Engine) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory, policies *PolicyResult) ([]finding.Finding, *finding.Error) {
-	return e.evaluate(nil, o, w, inv, policies)
+// o.Content again, which is most of the cost of a request.
+func (e *Engine) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
+	return e.evaluate(nil, o, w, inv)
 }
-
-// PolicyResult is what the custom policies found on one object, before
-// the filters and exceptions EvaluateExtras applies.
-type PolicyResult struct {
-	Findings []finding.Finding
-	Err      *finding.Error
-}
-
-// EvaluatePolicies runs only the custom policies on o. It needs nothing
-// but o's content, so it may run concurrently with the rest of an
-// object's evaluation; nil when there are no policies.
-func (e *Engine) EvaluatePolicies(o *manifest.Object, inv *inventory.Inventory) *PolicyResult {
-	if e.opts.Policies == nil {
-		return nil
-	}
-	fs, err := e.policyFindings(o, inv)
-	return &PolicyResult{Findings: fs, Err: err}
-}
-
-// HasPolicies reports whether custom policies were loaded.
-func (e *Engine) HasPolicies() bool { return e.opts.Policies != nil }
 
 // PolicyAction is the enforcement action (deny, warn, dryrun) a custom
 // policy declares for one of its rule IDs (a Gatekeeper constraint's

@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/palisade-dev/palisade/internal/config"
-	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/inventory"
 	"github.com/palisade-dev/palisade/internal/manifest"
@@ -52,11 +51,11 @@ func explodeOn(e Evaluator) Evaluator { return exploding{e} }
 
 type exploding struct{ Evaluator }
 
-func (x exploding) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory, p *engine.PolicyResult) ([]finding.Finding, *finding.Error) {
+func (x exploding) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	if o.Labels["explode"] == "true" {
 		panic("check exploded on " + o.Name)
 	}
-	return x.Evaluator.EvaluateExtras(o, w, inv, p)
+	return x.Evaluator.EvaluateExtras(o, w, inv)
 }
 
 // TestEndToEnd runs Palisade as the only Pod Security admission of a real

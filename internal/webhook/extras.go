@@ -30,18 +30,24 @@ type extrasResult struct {
 // warned: as with upstream's update exemptions, an object that predates a
 // policy must stay updatable (labels, finalizers, scaling, its deletion)
 // as long as the update adds no violation.
-func (s *Server) evaluateExtras(d *decoded, policies *pendingPolicies) extrasResult {
+func (s *Server) evaluateExtras(d *decoded) extrasResult {
 	var res extrasResult
-	if !extrasApply(d) {
+	req := d.req
+	if d.obj == nil || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
 		return res
 	}
-	fs, err := s.extrasOf(d, d.obj, false, policies)
+	// Subresources carry another kind (Scale, Binding, ...) or only
+	// status; ephemeral containers change the pod spec, so they count.
+	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
+		return res
+	}
+	fs, err := s.extrasOf(d, d.obj, false)
 	if err != "" {
 		res.errs = append(res.errs, err)
 	}
 	var before map[string]bool
 	if d.old != nil {
-		oldFs, _ := s.extrasOf(d, d.old, true, nil)
+		oldFs, _ := s.extrasOf(d, d.old, true)
 		before = make(map[string]bool, len(oldFs))
 		for _, f := range oldFs {
 			before[findingKey(f)] = true
@@ -77,26 +83,16 @@ func (s *Server) evaluateExtras(d *decoded, policies *pendingPolicies) extrasRes
 
 // extrasOf evaluates one object (the new or the old one); a non-empty
 // string says what could not be evaluated.
-func (s *Server) extrasOf(d *decoded, o *manifest.Object, old bool, policies *pendingPolicies) ([]finding.Finding, string) {
+func (s *Server) extrasOf(d *decoded, o *manifest.Object, old bool) ([]finding.Finding, string) {
 	w, err := d.workload(o, old)
 	if err != nil {
 		return nil, fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)
 	}
-	fs, ferr := s.extras.EvaluateExtras(o, w, s.inv, policies.wait())
+	fs, ferr := s.extras.EvaluateExtras(o, w, s.inv)
 	if ferr != nil {
 		return fs, ferr.Message
 	}
 	return fs, ""
-}
-
-// extrasApply reports whether the checks and policies judge the request:
-// creations and updates of the object itself. Subresources carry another
-// kind (Scale, Binding, ...) or only status; ephemeral containers change
-// the pod spec, so they count.
-func extrasApply(d *decoded) bool {
-	req := d.req
-	return d.obj != nil && (req.Operation == admissionv1.Create || req.Operation == admissionv1.Update) &&
-		(req.SubResource == "" || req.SubResource == "ephemeralcontainers")
 }
 
 // action is the enforcement action for findings of check: the webhook

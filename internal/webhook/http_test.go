@@ -230,7 +230,7 @@ func TestReviewWorkers(t *testing.T) {
 	for range 20 { // one at a time: the idle worker takes each
 		post(t, h, "/validate", "application/json", body)
 	}
-	if n := srv.reviews.workers.Load(); n < 1 || n > 3 {
+	if n := srv.workers.Load(); n < 1 || n > 3 {
 		t.Errorf("%d workers, want 1 to 3", n)
 	}
 }

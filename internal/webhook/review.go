@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/palisade-dev/palisade/internal/config"
-	"github.com/palisade-dev/palisade/internal/engine"
 )
 
 // Audit annotation keys palisade adds to upstream's (enforce-policy,
@@ -56,64 +55,10 @@ func (s *Server) safeReview(ctx context.Context, req *admissionv1.AdmissionReque
 
 func (s *Server) review(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	d := s.decode(req)
-	// The custom policies need only the generic object: they run on a
-	// second worker while Pod Security and the other checks run here, so
-	// on an idle core the answer comes sooner (they were the larger half
-	// of a request's evaluation).
-	pending := s.startPolicies(d)
-	defer pending.finish()
 	psaResp, ev := s.podSecurity(ctx, d)
-	ex := s.evaluateExtras(d, pending)
+	ex := s.evaluateExtras(d)
 	ex.errs = append(d.errs, ex.errs...)
 	return s.merge(req, psaResp, ev, ex)
-}
-
-// pendingPolicies is the evaluation of the custom policies of a request's
-// object on another worker.
-type pendingPolicies struct {
-	done     chan struct{}
-	res      *engine.PolicyResult
-	panicked error
-	finished bool
-}
-
-func (s *Server) startPolicies(d *decoded) *pendingPolicies {
-	if !s.hasPolicies || !extrasApply(d) {
-		return nil
-	}
-	p := &pendingPolicies{done: make(chan struct{})}
-	s.policies.run(func() {
-		defer close(p.done)
-		defer func() {
-			if v := recover(); v != nil {
-				p.panicked = fmt.Errorf("%v (in a custom policy)\n%s", v, debug.Stack())
-			}
-		}()
-		p.res = s.extras.EvaluatePolicies(d.obj, s.inv)
-	})
-	return p
-}
-
-// wait returns the policies' result, and panics where the caller can
-// recover if they panicked. nil (no pending work) gives nil.
-func (p *pendingPolicies) wait() *engine.PolicyResult {
-	if p == nil {
-		return nil
-	}
-	p.finish()
-	if p.panicked != nil {
-		panic(p.panicked)
-	}
-	return p.res
-}
-
-// finish waits for the evaluation, so that it never outlives its review
-// (and the review's evaluation slot, which bounds the policy workers).
-func (p *pendingPolicies) finish() {
-	if p != nil && !p.finished {
-		<-p.done
-		p.finished = true
-	}
 }
 
 // applies reports whether upstream's admission judges this resource: the

@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/palisade-dev/palisade/internal/config"
-	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/inventory"
 	"github.com/palisade-dev/palisade/internal/manifest"
@@ -370,13 +369,6 @@ metadata: {name: open}
 				annotations: map[string]string{"error": "check exploded"}},
 		},
 		{
-			name: "a panic in a custom policy is answered per failurePolicy Fail",
-			s:    setup{extras: policyPanicking, policies: []string{"../../policies/examples"}},
-			req:  request(t, admissionv1.Create, restrictedPod, ""),
-			want: want{code: 500, message: []string{"palisade could not evaluate this request: internal error: policy exploded (in a custom policy)", "failure policy is Fail"},
-				annotations: map[string]string{"error": "policy exploded"}},
-		},
-		{
 			name: "a panic in a check is answered per failurePolicy Ignore",
 			s:    setup{extras: panicking, webhook: config.WebhookConfig{FailurePolicy: config.FailurePolicyIgnore}},
 			req:  request(t, admissionv1.Create, restrictedPod, ""),
@@ -400,23 +392,8 @@ func panicking(Evaluator) Evaluator { return panicEvaluator{} }
 
 type panicEvaluator struct{}
 
-func (panicEvaluator) EvaluatePolicies(*manifest.Object, *inventory.Inventory) *engine.PolicyResult {
-	return nil
-}
-
-func (panicEvaluator) EvaluateExtras(*manifest.Object, *workload.Workload, *inventory.Inventory, *engine.PolicyResult) ([]finding.Finding, *finding.Error) {
+func (panicEvaluator) EvaluateExtras(*manifest.Object, *workload.Workload, *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	panic("check exploded")
-}
-
-// policyPanicking wraps the engine so that its custom policies panic: they
-// run on another worker than the review, and the panic must still reach
-// the review's recovery.
-func policyPanicking(e Evaluator) Evaluator { return policyPanic{e} }
-
-type policyPanic struct{ Evaluator }
-
-func (policyPanic) EvaluatePolicies(*manifest.Object, *inventory.Inventory) *engine.PolicyResult {
-	panic("policy exploded")
 }
 
 // slowEvaluator delays the real evaluator, as a pathological check would,
@@ -427,9 +404,9 @@ type slowEvaluator struct {
 	until time.Time
 }
 
-func (s slowEvaluator) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory, p *engine.PolicyResult) ([]finding.Finding, *finding.Error) {
+func (s slowEvaluator) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	if time.Now().Before(s.until) {
 		time.Sleep(s.delay)
 	}
-	return s.Evaluator.EvaluateExtras(o, w, inv, p)
+	return s.Evaluator.EvaluateExtras(o, w, inv)
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -44,11 +45,7 @@ import (
 // engine. It is an interface so the extras can be wrapped (and, in tests,
 // made to panic).
 type Evaluator interface {
-	// EvaluatePolicies runs the custom policies alone (nil when none).
-	EvaluatePolicies(o *manifest.Object, inv *inventory.Inventory) *engine.PolicyResult
-	// EvaluateExtras runs everything else and merges policies, as
-	// engine.EvaluateExtras.
-	EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory, policies *engine.PolicyResult) ([]finding.Finding, *finding.Error)
+	EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error)
 }
 
 // Cluster is what the server reads from the API server: namespaces (from
@@ -97,10 +94,9 @@ type Server struct {
 	now      func() time.Time
 	decoder  k8sruntime.Decoder
 	inFlight chan struct{}
-	// reviews run reviews; policies run the custom policies of a review
-	// alongside its other checks. Each holds at most MaxInFlight workers.
-	reviews, policies *pool
-	hasPolicies       bool
+	// idle hands a review to a worker waiting for one (see runReview).
+	idle    chan func()
+	workers atomic.Int64
 }
 
 var _ Evaluator = (*engine.Engine)(nil)
@@ -182,18 +178,16 @@ func New(opts Options) (*Server, error) {
 		// nothing about the rest of the cluster, and a check that needs
 		// other objects stays silent rather than guess (as `palisade scan`
 		// of a single file does).
-		inv:         inventory.New(),
-		except:      opts.Exceptions,
-		cfg:         c,
-		dryRun:      opts.DryRun || c.DryRun,
-		log:         opts.Logger,
-		metrics:     opts.Metrics,
-		now:         opts.Now,
-		decoder:     codecs.UniversalDeserializer(),
-		inFlight:    make(chan struct{}, c.MaxInFlight),
-		hasPolicies: opts.Engine.HasPolicies(),
-		reviews:     newPool(c.MaxInFlight),
-		policies:    newPool(c.MaxInFlight),
+		inv:      inventory.New(),
+		except:   opts.Exceptions,
+		cfg:      c,
+		dryRun:   opts.DryRun || c.DryRun,
+		log:      opts.Logger,
+		metrics:  opts.Metrics,
+		now:      opts.Now,
+		decoder:  codecs.UniversalDeserializer(),
+		inFlight: make(chan struct{}, c.MaxInFlight),
+		idle:     make(chan func()),
 	}, nil
 }
 
