@@ -4,7 +4,6 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/pod-security-admission/admission"
 	"k8s.io/pod-security-admission/api"
 	kjson "sigs.k8s.io/json"
@@ -58,8 +57,8 @@ func generic(req *admissionv1.AdmissionRequest, raw []byte) (*manifest.Object, e
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	var m map[string]any
-	if err := utiljson.Unmarshal(raw, &m); err != nil {
+	m, err := manifest.DecodeJSONObject(raw)
+	if err != nil {
 		return nil, err
 	}
 	if m == nil {
