@@ -2,7 +2,7 @@
 # Load test of `palisade serve` against upstream's own pod-security webhook,
 # in the same run, on loopback: N AdmissionReviews (half a typical Pod, half
 # a typical Deployment, bench/webhook-testdata/) at RATE per second over
-# HTTP/2 + TLS, open loop, p50/p90/p99/p99.9/max per kind, server CPU per
+# HTTP/1.1 keep-alive + TLS (as the API server calls webhooks), open loop, p50/p90/p99/p99.9/max per kind, server CPU per
 # request and RSS over the run. Both webhooks read namespaces from a real
 # kube-apiserver (hack/test-cluster-binaries.sh builds it once).
 #
