@@ -4,19 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"syscall"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
+	admissionapi "k8s.io/pod-security-admission/admission/api"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/palisade-dev/palisade/internal/config"
@@ -55,8 +59,11 @@ per the webhook: section of the config (default warn; a Gatekeeper
 constraint's own enforcementAction where the config names none).
 --dry-run admits everything and logs and counts what it would have denied.
 
-The serving certificate is reloaded when its files change. SIGTERM or
-interrupt: /readyz fails, in-flight reviews finish, exit 0.
+The serving certificate is reloaded when its files change; the
+configuration, exceptions, policies and Pod Security configuration when
+theirs change or on SIGHUP (a change that does not load is logged and the
+settings in force stay). SIGTERM or interrupt: /readyz fails, in-flight
+reviews finish, exit 0.
 Logs are JSON lines on stderr. See docs/webhook.md and deploy/.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -83,44 +90,81 @@ Logs are JSON lines on stderr. See docs/webhook.md and deploy/.`,
 // newServer loads everything serve needs and builds the webhook; it is
 // separate from runServe so configuration errors are exit 2 before any
 // listener opens.
-func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*webhook.Server, *webhook.KubeCluster, error) {
+func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*webhook.Server, *webhook.KubeCluster, []string, error) {
 	if f.certFile == "" || f.keyFile == "" {
-		return nil, nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
+		return nil, nil, nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
 	}
+	st, err := loadServeSettings(ctx, f, stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rc, err := restConfig(f.kubeconfig)
+	if err != nil {
+		return nil, nil, nil, usageError{err}
+	}
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, nil, nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
+	}
+	cluster := webhook.NewCluster(client)
+	srv, err := st.server(cluster, f, log, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return srv, cluster, st.files, nil
+}
+
+// serveSettings is what serve reads from files: the configuration, the
+// exceptions, the policies and upstream's PodSecurityConfiguration. They
+// are read at start and again on every reload.
+type serveSettings struct {
+	cfg    *config.Config
+	engine *engine.Engine
+	except *exception.List
+	psc    *admissionapi.PodSecurityConfiguration
+	// files are the files and folders read, which a reload watches.
+	files []string
+}
+
+func loadServeSettings(ctx context.Context, f serveFlags, stderr io.Writer) (*serveSettings, error) {
 	cfg, err := loadConfig(f.configPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cfgName := f.configPath
 	if cfgName == "" {
 		cfgName = config.DefaultFile
 	}
 	if err := cfg.Webhook.Validate(); err != nil {
-		return nil, nil, usageError{fmt.Errorf("%s: %w", cfgName, err)}
+		return nil, usageError{fmt.Errorf("%s: %w", cfgName, err)}
 	}
+	st := &serveSettings{cfg: cfg, files: []string{cfgName}}
 	sev := map[string]finding.Severity{}
 	for id, s := range cfg.Severity {
 		sev[id], _ = finding.ParseSeverity(s)
 	}
 	exc, err := exception.FromEntries(cfgName, cfg.Exceptions)
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
 	if f.exceptions != "" {
+		st.files = append(st.files, f.exceptions)
 		fromFile, err := exception.Load(f.exceptions)
 		if err != nil {
-			return nil, nil, usageError{err}
+			return nil, usageError{err}
 		}
 		exc = exception.Merge(exc, fromFile)
 	}
+	st.except = exc
 	// Custom Rego policies, compiled once: the config file's folders
 	// first, then --policy, as for scan.
 	f.policy.dirs = append(append([]string{}, cfg.Policies...), f.policy.dirs...)
+	st.files = append(st.files, f.policy.dirs...)
 	policies, err := f.policy.load(ctx, stderr)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	eng, err := engine.New(engine.Options{
+	st.engine, err = engine.New(engine.Options{
 		Checks:     append(cfg.Checks.Enable, f.checks...),
 		SkipChecks: append(cfg.Checks.Disable, f.skipChecks...),
 		Severity:   sev,
@@ -129,35 +173,109 @@ func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Wr
 		Policies:   policies,
 	})
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
-	psc, err := webhook.LoadPodSecurityConfig(f.podSecurityConfig)
-	if err != nil {
-		return nil, nil, usageError{err}
+	if f.podSecurityConfig != "" {
+		st.files = append(st.files, f.podSecurityConfig)
 	}
-	rc, err := restConfig(f.kubeconfig)
-	if err != nil {
-		return nil, nil, usageError{err}
+	if st.psc, err = webhook.LoadPodSecurityConfig(f.podSecurityConfig); err != nil {
+		return nil, usageError{err}
 	}
-	client, err := kubernetes.NewForConfig(rc)
-	if err != nil {
-		return nil, nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
-	}
-	cluster := webhook.NewCluster(client)
+	return st, nil
+}
+
+func (st *serveSettings) server(cluster webhook.Cluster, f serveFlags, log *slog.Logger, replaces *webhook.Server) (*webhook.Server, error) {
 	srv, err := webhook.New(webhook.Options{
-		Engine:      eng,
-		PodSecurity: psc,
+		Engine:      st.engine,
+		PodSecurity: st.psc,
 		Cluster:     cluster,
-		Exceptions:  exc,
-		Config:      cfg.Webhook,
+		Exceptions:  st.except,
+		Config:      st.cfg.Webhook,
 		DryRun:      f.dryRun,
 		Logger:      log,
+		Replaces:    replaces,
 	})
 	if err != nil {
-		return nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
-	return srv, cluster, nil
+	return srv, nil
 }
+
+// watchSettings reloads the settings when one of their files changes (a
+// ConfigMap volume update swaps a symlink in the folder, so folders are
+// watched, not files) or on SIGHUP, and hands the new server to srv. A
+// change that does not load is logged and counted; the server in force
+// stays. Several events within reloadQuiet make one reload.
+func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, cluster webhook.Cluster, log *slog.Logger, files []string, stderr io.Writer) {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		// Serving matters more than reloading.
+		log.Error("cannot watch the configuration: changes need a restart", "error", err.Error())
+		return
+	}
+	defer w.Close()
+	watch := func(files []string) {
+		for _, p := range files {
+			info, err := os.Stat(p)
+			if err != nil {
+				// Not there (yet): watch the folder it would appear in.
+				_ = w.Add(filepath.Dir(p))
+				continue
+			}
+			if !info.IsDir() {
+				_ = w.Add(filepath.Dir(p))
+				continue
+			}
+			_ = filepath.WalkDir(p, func(d string, e fs.DirEntry, err error) error {
+				if err == nil && e.IsDir() {
+					_ = w.Add(d)
+				}
+				return nil
+			})
+		}
+	}
+	watch(files)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case err, ok := <-w.Errors:
+			if !ok {
+				return
+			}
+			log.Warn("watching the configuration", "error", err.Error())
+		case _, ok := <-w.Events:
+			if !ok {
+				return
+			}
+			timer.Reset(reloadQuiet)
+		case <-hup:
+			timer.Reset(0)
+		case <-timer.C:
+			st, err := loadServeSettings(ctx, f, stderr)
+			if err == nil {
+				var next *webhook.Server
+				if next, err = st.server(cluster, f, log, srv); err == nil {
+					err = srv.Reload(next)
+				}
+			}
+			if err != nil {
+				srv.ReloadFailed(err)
+				continue
+			}
+			watch(st.files) // the configuration may name other policy folders
+		}
+	}
+}
+
+// reloadQuiet is how long the files must stay unchanged before a reload:
+// an editor's save or a volume update is several events.
+const reloadQuiet = 300 * time.Millisecond
 
 func restConfig(kubeconfig string) (*rest.Config, error) {
 	var (
@@ -202,7 +320,7 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	klog.SetSlogLogger(log)
 	ctrllog.SetLogger(logr.FromSlogHandler(h))
 
-	srv, cluster, err := newServer(ctx, f, log, stderr)
+	srv, cluster, files, err := newServer(ctx, f, log, stderr)
 	if err != nil {
 		return err
 	}
@@ -217,6 +335,14 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		}
 		log.Info("namespace cache synced")
 	}()
+	// Reloads stop before the server returns, so none lands after.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watchSettings(watchCtx, f, srv, cluster, log, files, stderr)
+	}()
+	defer func() { stopWatch(); <-watched }()
 	err = srv.Run(ctx, webhook.ServeOptions{
 		Addr: f.addr, MetricsAddr: f.metricsAddr,
 		CertFile: f.certFile, KeyFile: f.keyFile,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -70,13 +71,30 @@ func TestServeCommand(t *testing.T) {
 	ca := testenv.NewCA(t)
 	certFile, keyFile, _ := ca.WriteServing(t, dir)
 	addr, metrics := freePort(t), freePort(t)
+	cfgDir := filepath.Join(dir, "config")
+	cfgFile := filepath.Join(cfgDir, "palisade.yaml")
+	writeConfig := func(text string) {
+		t.Helper()
+		if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// As a ConfigMap volume updates: write aside, then rename over.
+		tmp := cfgFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, cfgFile); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeConfig("webhook:\n  enforcementAction: warn\n")
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr serveLog
 	code := make(chan int, 1)
 	go func() {
 		code <- Main(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--kubeconfig", kubeconfig,
-			"--tls-cert-file", certFile, "--tls-private-key-file", keyFile}, nil, io.Discard, &stderr)
+			"--tls-cert-file", certFile, "--tls-private-key-file", keyFile, "--config", cfgFile}, nil, io.Discard, &stderr)
 	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
@@ -99,26 +117,58 @@ func TestServeCommand(t *testing.T) {
 	"namespace":"kube-system","name":"p","operation":"CREATE","userInfo":{"username":"alice"},
 	"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"kube-system"},
 	"spec":{"containers":[{"name":"c","image":"busybox:1.36","securityContext":{"privileged":true}}]}}}}`
-	resp, err := client.Post("https://"+addr+"/validate", "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
+	review := func() *admissionv1.AdmissionResponse {
+		t.Helper()
+		resp, err := client.Post("https://"+addr+"/validate", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var review admissionv1.AdmissionReview
+		if err := json.NewDecoder(resp.Body).Decode(&review); err != nil {
+			t.Fatal(err)
+		}
+		return review.Response
 	}
-	var review admissionv1.AdmissionReview
-	if err := json.NewDecoder(resp.Body).Decode(&review); err != nil {
-		t.Fatal(err)
+	if r := review(); r == nil || r.UID != "u1" || !r.Allowed || r.AuditAnnotations["enforce-policy"] != "privileged:latest" || len(r.Warnings) == 0 {
+		t.Errorf("response %+v", r)
 	}
-	resp.Body.Close()
-	if r := review.Response; r == nil || r.UID != "u1" || !r.Allowed || r.AuditAnnotations["enforce-policy"] != "privileged:latest" {
-		t.Errorf("response %+v", review.Response)
+	scrape := func() string {
+		t.Helper()
+		mresp, err := http.Get("http://" + metrics + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mresp.Body.Close()
+		m, _ := io.ReadAll(mresp.Body)
+		return string(m)
+	}
+	if m := scrape(); !strings.Contains(m, `palisade_webhook_requests_total{kind="Pod",operation="create",verdict="allowed"} 1`) {
+		t.Errorf("metrics:\n%s", m)
 	}
 
-	mresp, err := http.Get("http://" + metrics + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// The configuration is reloaded when its file changes: the same
+	// request is now denied on the checks that only warned.
+	writeConfig("webhook:\n  enforcementAction: deny\n")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r := review(); !r.Allowed && strings.Contains(r.Result.Message, "denied by palisade: [bp/") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("configuration not reloaded:\n%s", stderr.String())
+		}
 	}
-	m, _ := io.ReadAll(mresp.Body)
-	mresp.Body.Close()
-	if !strings.Contains(string(m), `palisade_webhook_requests_total{kind="Pod",operation="create",verdict="allowed"} 1`) {
+	// A change that does not load is refused, and the last good one stays.
+	writeConfig("webhook:\n  enforcementAction: maybe\n")
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(scrape(), "palisade_webhook_config_reload_errors_total 1"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the broken configuration was not reported:\n%s", stderr.String())
+		}
+	}
+	if r := review(); r.Allowed {
+		t.Error("a broken configuration replaced the last good one")
+	}
+	if m := scrape(); !strings.Contains(m, `palisade_webhook_config_reloads_total{config="palisade"} 1`) {
 		t.Errorf("metrics:\n%s", m)
 	}
 

@@ -82,6 +82,7 @@ type setup struct {
 	extras     func(Evaluator) Evaluator
 	now        time.Time
 	cluster    *memCluster
+	replaces   *Server // a reload of this server
 }
 
 var testNow = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
@@ -127,7 +128,8 @@ func newServer(t testing.TB, s setup) *Server {
 	srv, err := New(Options{
 		Engine: eng, Extras: extras, PodSecurity: psc, Cluster: s.cluster, Exceptions: exc,
 		Config: s.webhook, DryRun: s.dryRun, Now: now,
-		Logger: slog.New(slog.NewJSONHandler(testWriter{t}, nil)),
+		Logger:   slog.New(slog.NewJSONHandler(testWriter{t}, nil)),
+		Replaces: s.replaces,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,7 @@ import (
 // nil means always ready.
 func (s *Server) Handler(ready func() bool) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /validate", s.serveValidate)
+	mux.HandleFunc("POST /validate", func(w http.ResponseWriter, r *http.Request) { s.Current().serveValidate(w, r) })
 	mux.HandleFunc("/validate", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "palisade: /validate takes POST with an AdmissionReview (admission.k8s.io/v1)", http.StatusMethodNotAllowed)

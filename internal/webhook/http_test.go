@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -232,6 +233,49 @@ func TestReviewWorkers(t *testing.T) {
 	}
 	if n := srv.workers.Load(); n < 1 || n > 3 {
 		t.Errorf("%d workers, want 1 to 3", n)
+	}
+}
+
+// A reload changes the verdicts of the next requests through the same
+// handler, keeps the metrics and slots, and accepts only servers built to
+// replace this one.
+func TestReload(t *testing.T) {
+	first := newServer(t, setup{checks: []string{"bp/image-latest"}})
+	h := first.Handler(nil)
+	latest := strings.Replace(restrictedPod, "image: registry.example.com/app:1.0", "image: registry.example.com/app:latest", 1)
+	if latest == restrictedPod {
+		t.Fatal("fixture changed: no image line to replace")
+	}
+	body := reviewBody(t, request(t, admissionv1.Create, latest, ""))
+	_, _, review := post(t, h, "/validate", "application/json", body)
+	want{allowed: true, warnings: []string{"[bp/image-latest]"}}.check(t, review.Response, string(review.Response.UID))
+
+	deny := newServer(t, setup{checks: []string{"bp/image-latest"}, webhook: config.WebhookConfig{EnforcementAction: config.ActionDeny, MaxInFlight: 99}, replaces: first})
+	if err := first.Reload(deny); err != nil {
+		t.Fatal(err)
+	}
+	_, _, review = post(t, h, "/validate", "application/json", body)
+	want{code: 403, message: []string{"denied by palisade: [bp/image-latest]"}}.check(t, review.Response, string(review.Response.UID))
+	if deny.metrics != first.metrics || cap(deny.inFlight) != cap(first.inFlight) || deny.cfg.MaxInFlight == 99 {
+		t.Error("a reload must keep the metrics and the evaluation slots")
+	}
+
+	// Reloading from any server of the chain works; a stranger is refused.
+	none := newServer(t, setup{checks: []string{"pss/*"}, replaces: deny})
+	if err := first.Reload(none); err != nil {
+		t.Fatal(err)
+	}
+	_, _, review = post(t, h, "/validate", "application/json", body)
+	want{allowed: true}.check(t, review.Response, string(review.Response.UID))
+	if err := first.Reload(newServer(t, setup{})); err == nil {
+		t.Error("a server not built to replace this one was accepted")
+	}
+	if got := testutil.ToFloat64(first.metrics.reloads.WithLabelValues("palisade")); got != 2 {
+		t.Errorf("reloads{palisade} = %v, want 2", got)
+	}
+	first.ReloadFailed(errors.New("bad yaml"))
+	if got := testutil.ToFloat64(first.metrics.reloadErrs); got != 1 {
+		t.Errorf("reload errors = %v", got)
 	}
 }
 

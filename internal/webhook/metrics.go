@@ -43,6 +43,7 @@ type Metrics struct {
 	violations *prometheus.CounterVec
 	wouldDeny  *prometheus.CounterVec
 	reloads    *prometheus.CounterVec
+	reloadErrs prometheus.Counter
 	errors     *prometheus.CounterVec
 	inFlight   prometheus.Gauge
 
@@ -80,8 +81,12 @@ func NewMetrics() *Metrics {
 		}, []string{"kind", "namespace"}),
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "palisade_webhook_config_reloads_total",
-			Help: "Configuration reloads, by what was reloaded (tls: the serving certificate).",
+			Help: "Configuration reloads, by what was reloaded (tls: the serving certificate; palisade: the configuration, policies, exceptions and Pod Security configuration).",
 		}, []string{"config"}),
+		reloadErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "palisade_webhook_config_reload_errors_total",
+			Help: "Configuration reloads refused because the new files do not load; the previous configuration stays in force.",
+		}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "palisade_webhook_errors_total",
 			Help: "Requests not judged normally, by reason (panic, timeout, overload, bad_request, evaluation, write).",
@@ -104,7 +109,7 @@ func NewMetrics() *Metrics {
 		}, []string{"fatal", "request_operation", "resource", "subresource"}),
 		apiVersion: api.GetAPIVersion(),
 	}
-	m.Registry.MustRegister(m.requests, m.duration, m.violations, m.wouldDeny, m.reloads, m.errors, m.inFlight,
+	m.Registry.MustRegister(m.requests, m.duration, m.violations, m.wouldDeny, m.reloads, m.reloadErrs, m.errors, m.inFlight,
 		m.psaEvaluations, m.psaExemptions, m.psaErrors,
 		// certwatcher counts its reads and failed reads in controller-runtime's
 		// global registry; the same collectors are exposed here too.

@@ -78,6 +78,11 @@ type Options struct {
 	Metrics *Metrics
 	// Now is the clock for exception expiry; time.Now when nil.
 	Now func() time.Time
+	// Replaces, when set, is the server this one takes over from on a
+	// configuration reload (see Reload): it keeps that server's logger,
+	// metrics, evaluation slots and workers, so MaxInFlight and
+	// MaxRequestBytes only change on a restart.
+	Replaces *Server
 }
 
 // Server answers AdmissionReviews. It is safe for concurrent use.
@@ -96,7 +101,10 @@ type Server struct {
 	inFlight chan struct{}
 	// idle hands a review to a worker waiting for one (see runReview).
 	idle    chan func()
-	workers atomic.Int64
+	workers *atomic.Int64
+	// current is the server that answers requests: the last one given
+	// to Reload, shared by all the servers of one process.
+	current *atomic.Pointer[Server]
 }
 
 var _ Evaluator = (*engine.Engine)(nil)
@@ -128,6 +136,9 @@ func New(opts Options) (*Server, error) {
 		if opts.PodSecurity, err = LoadPodSecurityConfig(""); err != nil {
 			return nil, err
 		}
+	}
+	if r := opts.Replaces; r != nil {
+		opts.Logger, opts.Metrics = r.log, r.metrics
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -170,7 +181,10 @@ func New(opts Options) (*Server, error) {
 	if err := psa.ValidateConfiguration(); err != nil {
 		return nil, fmt.Errorf("invalid pod security configuration: %w", err)
 	}
-	return &Server{
+	if r := opts.Replaces; r != nil {
+		c.MaxInFlight, c.MaxRequestBytes = r.cfg.MaxInFlight, r.cfg.MaxRequestBytes
+	}
+	s := &Server{
 		psa:    psa,
 		engine: opts.Engine,
 		extras: opts.Extras,
@@ -188,8 +202,39 @@ func New(opts Options) (*Server, error) {
 		decoder:  codecs.UniversalDeserializer(),
 		inFlight: make(chan struct{}, c.MaxInFlight),
 		idle:     make(chan func()),
-	}, nil
+		workers:  new(atomic.Int64),
+		current:  new(atomic.Pointer[Server]),
+	}
+	if r := opts.Replaces; r != nil {
+		s.inFlight, s.idle, s.workers, s.current = r.inFlight, r.idle, r.workers, r.current
+	} else {
+		s.current.Store(s)
+	}
+	return s, nil
 }
+
+// Reload makes next, built with Options.Replaces set to this server (or
+// to one it replaced), answer every request from now on. Requests being
+// reviewed finish with the configuration they started with.
+func (s *Server) Reload(next *Server) error {
+	if next.current != s.current {
+		return errors.New("webhook: the new server must be built with Options.Replaces set to this one")
+	}
+	s.current.Store(next)
+	s.metrics.reloads.WithLabelValues("palisade").Inc()
+	s.log.Info("configuration reloaded")
+	return nil
+}
+
+// ReloadFailed logs and counts a reload whose files did not load; the
+// current configuration stays in force.
+func (s *Server) ReloadFailed(err error) {
+	s.metrics.reloadErrs.Inc()
+	s.log.Error("configuration not reloaded; the previous one stays in force", "error", err.Error())
+}
+
+// Current is the server answering requests now (this one until a Reload).
+func (s *Server) Current() *Server { return s.current.Load() }
 
 // Metrics returns the server's metrics.
 func (s *Server) Metrics() *Metrics { return s.metrics }
