@@ -66,6 +66,7 @@ type skimmer struct {
 	rootChild int
 	seen      map[string]bool // keys read on wanted paths: a repeat is an error to YAML
 	s         Skim
+	buf       []string
 }
 
 // where a path lies relative to the values skimmed.
@@ -105,12 +106,14 @@ func skimDocument(doc []byte, podMeta []string) (Skim, bool) {
 	return sk.s, true
 }
 
+// path is the keys of the stack, in a buffer reused from line to line
+// (the skim runs on every line of every workload of a scan).
 func (sk *skimmer) path() []string {
-	p := make([]string, len(sk.stack))
-	for i, e := range sk.stack {
-		p[i] = e.key
+	sk.buf = sk.buf[:0]
+	for _, e := range sk.stack {
+		sk.buf = append(sk.buf, e.key)
 	}
-	return p
+	return sk.buf
 }
 
 // line reads one line of content at indentation n.
