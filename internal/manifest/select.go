@@ -38,23 +38,6 @@ func GuessKind(doc []byte) string {
 // whose kind cannot be guessed cheaply (JSON, lists, flow style) are
 // decoded and filtered after parsing. Errors are left to the full pass.
 func DecodeKinds(name string, data []byte, lim Limits, want func(kind string) bool) []*Object {
-	if lim.MaxDepth <= 0 {
-		lim = DefaultLimits
-	}
-	if binaryReason(data) != "" {
-		return nil
-	}
-	var objs []*Object
-	for i, d := range splitDocuments(data) {
-		if k := GuessKind(d.data); k != "" && !bytes.HasSuffix([]byte(k), []byte("List")) && !want(k) {
-			continue
-		}
-		os, _ := decodeDocument(name, i, d, lim)
-		for _, o := range os {
-			if want(o.Kind) {
-				objs = append(objs, o)
-			}
-		}
-	}
+	_, objs := SkimKinds(name, data, lim, want, nil)
 	return objs
 }

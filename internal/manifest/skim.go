@@ -24,6 +24,7 @@ type Skim struct {
 // is decoded in full and returned in objs instead. Documents that do not
 // decode are left out, as DecodeKinds leaves them; the full pass reports
 // them. TestSkimMatchesDecode holds it to the decoder over every corpus.
+// A nil podMeta skims nothing: every wanted document is decoded.
 func SkimKinds(name string, data []byte, lim Limits, want func(kind string) bool, podMeta func(kind string) []string) (skims []Skim, objs []*Object) {
 	if lim.MaxDepth <= 0 {
 		lim = DefaultLimits
@@ -36,7 +37,7 @@ func SkimKinds(name string, data []byte, lim Limits, want func(kind string) bool
 		if k != "" && !strings.HasSuffix(k, "List") && !want(k) {
 			continue
 		}
-		if k != "" && !strings.HasSuffix(k, "List") {
+		if podMeta != nil && k != "" && !strings.HasSuffix(k, "List") {
 			if s, ok := skimDocument(d.data, podMeta(k)); ok && s.Kind == k {
 				skims = append(skims, s)
 				continue
@@ -77,7 +78,7 @@ const (
 )
 
 func skimDocument(doc []byte, podMeta []string) (Skim, bool) {
-	if bytes.IndexByte(doc, '\t') >= 0 || bytes.IndexByte(doc, '\r') >= 0 {
+	if bytes.IndexByte(doc, '\t') >= 0 || bytes.IndexByte(doc, '\r') >= 0 || bytes.HasPrefix(doc, bom) {
 		return Skim{}, false
 	}
 	sk := skimmer{labels: append(append([]string{}, podMeta...), "labels"), seen: map[string]bool{}, rootChild: -1}

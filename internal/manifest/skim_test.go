@@ -164,6 +164,7 @@ func TestSkimCases(t *testing.T) {
 		"kind: Pod\n",
 		"- kind: Pod\n",
 		"%YAML 1.1\n---\nkind: Pod\napiVersion: v1\n",
+		"\ufeffmetadata:\n  namespace: x\nkind: Pod\napiVersion: v1\n",
 	}
 	for _, doc := range leaves {
 		if k := GuessKind([]byte(doc)); k != "" {
