@@ -200,14 +200,12 @@ func New(opts Options) (*Server, error) {
 		metrics:  opts.Metrics,
 		now:      opts.Now,
 		decoder:  codecs.UniversalDeserializer(),
-		inFlight: make(chan struct{}, c.MaxInFlight),
-		idle:     make(chan func()),
-		workers:  new(atomic.Int64),
-		current:  new(atomic.Pointer[Server]),
 	}
 	if r := opts.Replaces; r != nil {
 		s.inFlight, s.idle, s.workers, s.current = r.inFlight, r.idle, r.workers, r.current
 	} else {
+		s.inFlight, s.idle = make(chan struct{}, c.MaxInFlight), make(chan func())
+		s.workers, s.current = new(atomic.Int64), new(atomic.Pointer[Server])
 		s.current.Store(s)
 	}
 	return s, nil
