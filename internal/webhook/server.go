@@ -192,14 +192,14 @@ func New(opts Options) (*Server, error) {
 		// nothing about the rest of the cluster, and a check that needs
 		// other objects stays silent rather than guess (as `palisade scan`
 		// of a single file does).
-		inv:      inventory.New(),
-		except:   opts.Exceptions,
-		cfg:      c,
-		dryRun:   opts.DryRun || c.DryRun,
-		log:      opts.Logger,
-		metrics:  opts.Metrics,
-		now:      opts.Now,
-		decoder:  codecs.UniversalDeserializer(),
+		inv:     inventory.New(),
+		except:  opts.Exceptions,
+		cfg:     c,
+		dryRun:  opts.DryRun || c.DryRun,
+		log:     opts.Logger,
+		metrics: opts.Metrics,
+		now:     opts.Now,
+		decoder: codecs.UniversalDeserializer(),
 	}
 	if r := opts.Replaces; r != nil {
 		s.inFlight, s.idle, s.workers, s.current = r.inFlight, r.idle, r.workers, r.current
