@@ -160,14 +160,16 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 		d.data = append([]byte("   "), d.data[3:]...)
 	}
 	n := jsonNode(d.data)
+	var slab *nodeSlab
 	if n == nil {
 		var root yaml.Node
-		if fast, ok := fastParse(d.data); ok { // the common block-style subset, same tree
-			root = *fast
+		if fast, sl, ok := fastParseSlab(d.data); ok { // the common block-style subset, same tree
+			root, slab = *fast, sl
 		} else if err := yaml.Unmarshal(d.data, &root); err != nil {
 			return nil, []finding.Error{yamlError(name, d, err)}
 		}
 		if root.Kind == 0 || len(root.Content) == 0 {
+			putSlab(slab)
 			return nil, nil // only comments
 		}
 		n = root.Content[0]
@@ -175,12 +177,26 @@ func decodeDocument(name string, idx int, d document, lim Limits) ([]*Object, []
 	c := &converter{budget: lim.MaxNodesPerByte*len(d.data) + 10000, maxDepth: lim.MaxDepth, lineOffset: d.line - 1}
 	v, err := c.convert(n, 0)
 	if err != nil {
+		putSlab(slab)
 		return nil, []finding.Error{{File: name, Line: d.line + c.errLine - 1, Message: err.Error()}}
 	}
 	if v == nil {
+		putSlab(slab)
 		return nil, nil // an explicit null document, e.g. a lone "~"
 	}
-	return objectsFrom(name, idx, d.line, n, v)
+	objs, errs := objectsFrom(name, idx, d.line, n, v)
+	if slab != nil {
+		// The objects share the slab; the last one released gives it back
+		// (Object.releaseNodes). Content holds no pointer into it.
+		if len(objs) == 0 {
+			putSlab(slab)
+		}
+		slab.refs.Store(int32(len(objs)))
+		for _, o := range objs {
+			o.slab = slab
+		}
+	}
+	return objs, errs
 }
 
 func isBlank(b []byte) bool {

@@ -983,3 +983,35 @@ func TestNewObject(t *testing.T) {
 		t.Errorf("missing apiVersion: %v", err)
 	}
 }
+
+// The objects of one document share its node slab, which goes back for
+// reuse only when the last of them is released: an object still held
+// keeps its positions however many documents are decoded and released
+// meanwhile, and releasing twice gives nothing back twice.
+func TestNodeSlabReuse(t *testing.T) {
+	list := "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    k: v\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: b\n  data:\n    k: v\n"
+	objs, errs := Decode("list.yaml", []byte(list))
+	if len(errs) > 0 || len(objs) != 2 || objs[0].slab == nil || objs[0].slab != objs[1].slab {
+		t.Fatalf("objects %d, errors %v: want two sharing one slab", len(objs), errs)
+	}
+	slab := objs[0].slab
+	objs[0].Release()
+	objs[0].Release()
+	if got := slab.refs.Load(); got != 1 {
+		t.Fatalf("refs after releasing one object twice = %d, want 1", got)
+	}
+	for i := range 200 {
+		other := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%d\n  labels: {x: y}\ndata:\n  a: b\n  c: d\n", i)
+		os, _ := Decode("other.yaml", []byte(other))
+		for _, o := range os {
+			o.Release()
+		}
+	}
+	if line := objs[1].Line("data.k"); line != 15 {
+		t.Errorf("line of items[1].data.k = %d after other documents reused slabs, want 15", line)
+	}
+	objs[1].ReleasePositions()
+	if got := slab.refs.Load(); got != 0 {
+		t.Errorf("refs = %d after every object was released, want 0", got)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -29,23 +31,58 @@ import (
 // the side of falling back; TestFastYAMLMatchesYAMLv3 and FuzzFastYAML
 // compare fastParse with yaml.v3.
 func fastParse(data []byte) (*yaml.Node, bool) {
+	root, _, ok := fastParseSlab(data)
+	return root, ok
+}
+
+// fastParseSlab is fastParse with the slab that holds the tree, taken from
+// slabPool: the caller gives it back (putSlab) once nothing reads the tree
+// any more. The node slabs were a quarter of a scan's allocation.
+func fastParseSlab(data []byte) (*yaml.Node, *nodeSlab, bool) {
 	p := fastParser{data: data, line: 1, ascii: true}
 	// Nodes and Content slices come from slabs, two allocations instead
 	// of two per node: a tree is kept or dropped as a whole anyway.
 	nodes := p.checkChars()
 	if nodes < 0 {
-		return nil, false
+		return nil, nil, false
 	}
-	p.nodes, p.ptrs = make([]yaml.Node, 0, nodes), make([]*yaml.Node, 0, nodes)
+	sl := getSlab(nodes)
+	p.nodes, p.ptrs = sl.nodes[:0], sl.ptrs[:0]
 	if p.skipToContent(); p.bad || p.eof {
-		return nil, false // blank or only comments: let yaml.v3 say what
+		putSlab(sl)
+		return nil, nil, false // blank or only comments: let yaml.v3 say what
 	}
 	root := p.block(p.indent)
 	if p.bad || !p.eof {
-		return nil, false
+		putSlab(sl)
+		return nil, nil, false
 	}
 	p.kids = append(p.kids, root)
-	return p.finish(p.node(yaml.DocumentNode, "", "", root.Line, root.Column), 0), true
+	return p.finish(p.node(yaml.DocumentNode, "", "", root.Line, root.Column), 0), sl, true
+}
+
+// nodeSlab is the backing store of one parsed document's tree, shared by
+// the objects read from it and reused once all of them are released.
+type nodeSlab struct {
+	nodes []yaml.Node
+	ptrs  []*yaml.Node
+	refs  atomic.Int32
+}
+
+var slabPool sync.Pool
+
+// getSlab returns a slab with room for n nodes, reused when one is free.
+func getSlab(n int) *nodeSlab {
+	if sl, _ := slabPool.Get().(*nodeSlab); sl != nil && cap(sl.nodes) >= n && cap(sl.ptrs) >= n {
+		return sl
+	}
+	return &nodeSlab{nodes: make([]yaml.Node, 0, n), ptrs: make([]*yaml.Node, 0, n)}
+}
+
+func putSlab(sl *nodeSlab) {
+	if sl != nil {
+		slabPool.Put(sl)
+	}
 }
 
 type fastParser struct {

@@ -37,6 +37,8 @@ type Object struct {
 	// Content is the object as generic JSON-compatible data.
 	Content map[string]any
 	node    *yaml.Node
+	// slab holds node's tree when the fast parser built it (see nodeSlab).
+	slab *nodeSlab
 	// lineOffset rebases node lines (relative to the document) onto File.
 	lineOffset int
 }
@@ -44,12 +46,25 @@ type Object struct {
 // Release drops the parsed content and positions. Identity and labels stay.
 func (o *Object) Release() {
 	o.Content = nil
-	o.node = nil
+	o.releaseNodes()
 }
 
 // ReleasePositions drops the field positions but keeps the content, for
 // objects kept as facts after their findings were located.
-func (o *Object) ReleasePositions() { o.node = nil }
+func (o *Object) ReleasePositions() { o.releaseNodes() }
+
+// releaseNodes drops the positions; the last object of a document to do
+// so gives the document's node slab back for reuse, so nothing may keep a
+// *yaml.Node of an object past its release.
+func (o *Object) releaseNodes() {
+	o.node = nil
+	if sl := o.slab; sl != nil {
+		o.slab = nil
+		if sl.refs.Add(-1) == 0 {
+			putSlab(sl)
+		}
+	}
+}
 
 // Line returns the line of the field at path (as printed by
 // k8s.io/apimachinery/pkg/util/validation/field.Path, e.g.
