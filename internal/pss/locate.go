@@ -107,18 +107,27 @@ func Locate(w *workload.Workload, r Result) []string {
 		}
 	}
 	if l.container != nil {
+		// One probe pod for every probe of this call, refilled each time:
+		// upstream's checks keep nothing, and a fresh pod and container
+		// slice per probe were a twentieth of a scan's allocation.
+		probe := new(corev1.PodSpec)
+		one := make([]corev1.Container, 1)
+		oneEphemeral := make([]corev1.EphemeralContainer, 1)
 		workload.Containers(w.Spec, func(cpath string, c *corev1.Container) {
 			failsAlone := func(c *corev1.Container) bool {
-				probe := podOnly
+				*probe = podOnly
 				switch cpath[0] {
 				case 'i':
-					probe.InitContainers = []corev1.Container{*c}
+					one[0] = *c
+					probe.InitContainers = one
 				case 'c':
-					probe.Containers = []corev1.Container{*c}
+					one[0] = *c
+					probe.Containers = one
 				default:
-					probe.EphemeralContainers = []corev1.EphemeralContainer{{EphemeralContainerCommon: corev1.EphemeralContainerCommon(*c)}}
+					oneEphemeral[0] = corev1.EphemeralContainer{EphemeralContainerCommon: corev1.EphemeralContainerCommon(*c)}
+					probe.EphemeralContainers = oneEphemeral
 				}
-				return fails(&bareMeta, &probe)
+				return fails(&bareMeta, probe)
 			}
 			if !failsAlone(c) {
 				return
