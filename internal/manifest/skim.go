@@ -24,7 +24,8 @@ type Skim struct {
 // is decoded in full and returned in objs instead. Documents that do not
 // decode are left out, as DecodeKinds leaves them; the full pass reports
 // them. TestSkimMatchesDecode holds it to the decoder over every corpus.
-// A nil podMeta skims nothing: every wanted document is decoded.
+// A nil podMeta, or a nil path from it, skims nothing: those documents
+// are decoded.
 func SkimKinds(name string, data []byte, lim Limits, want func(kind string) bool, podMeta func(kind string) []string) (skims []Skim, objs []*Object) {
 	if lim.MaxDepth <= 0 {
 		lim = DefaultLimits
@@ -38,9 +39,11 @@ func SkimKinds(name string, data []byte, lim Limits, want func(kind string) bool
 			continue
 		}
 		if podMeta != nil && k != "" && !strings.HasSuffix(k, "List") {
-			if s, ok := skimDocument(d.data, podMeta(k)); ok && s.Kind == k {
-				skims = append(skims, s)
-				continue
+			if path := podMeta(k); path != nil {
+				if s, ok := skimDocument(d.data, path); ok && s.Kind == k {
+					skims = append(skims, s)
+					continue
+				}
 			}
 		}
 		os, _ := decodeDocument(name, i, d, lim)

@@ -68,7 +68,18 @@ type result struct {
 var (
 	learnKinds    = setOf(inventory.LearnKinds)
 	workloadKinds = setOf(workload.Kinds())
+	podMetaPaths  = func() map[string][]string {
+		m := map[string][]string{}
+		for _, k := range workload.Kinds() {
+			meta, _ := workload.Prefixes(k)
+			m[k] = strings.Split(meta, ".")
+		}
+		return m
+	}()
 )
+
+// podMetaPath is the path of a workload kind's pod metadata, as keys.
+func podMetaPath(kind string) []string { return podMetaPaths[kind] }
 
 func setOf(ks []string) map[string]bool {
 	m := map[string]bool{}
@@ -95,7 +106,9 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 	// come later in the input, so those kinds are learnt first. Only
 	// documents of those kinds are parsed here; the rest are only read.
 	keeps := func(kind string) bool { return opts.Keep != nil && (opts.KeepKind == nil || opts.KeepKind(kind)) }
-	learn := func(kinds map[string]bool, keep func(kind string) bool) {
+	// podMeta, when set, has workloads skimmed for their namespace and
+	// pod labels instead of decoded (manifest.SkimKinds).
+	learn := func(kinds map[string]bool, keep func(kind string) bool, podMeta func(kind string) []string) {
 		parallel(ctx, len(units), opts.Workers, func(i int) {
 			if units[i].input == nil {
 				return
@@ -104,7 +117,11 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 			if err != nil {
 				return
 			}
-			for _, o := range manifest.DecodeKinds(units[i].name, data, opts.Limits, func(k string) bool { return kinds[k] || keep(k) }) {
+			skims, objs := manifest.SkimKinds(units[i].name, data, opts.Limits, func(k string) bool { return kinds[k] || keep(k) }, podMeta)
+			for _, s := range skims {
+				inv.LearnWorkload(s)
+			}
+			for _, o := range objs {
 				if kinds[o.Kind] {
 					inv.Learn(o)
 				}
@@ -115,33 +132,13 @@ func Run(ctx context.Context, eng *engine.Engine, args []string, stdin io.Reader
 			}
 		})
 	}
-	learn(learnKinds, keeps)
+	learn(learnKinds, keeps, nil)
 	// Which workloads each namespace runs matters only to checks on Namespaces
-	// and NetworkPolicies, so workloads are learnt only when some exist.
+	// and NetworkPolicies, so workloads are learnt only when some exist; of
+	// a workload only its namespace and pod labels are needed, which a line
+	// skim reads at a fraction of a full decode's cost.
 	if inv.WantsWorkloads() {
-		// Of a workload only its namespace and pod labels are needed here:
-		// a line skim reads them at a fraction of a full decode's cost.
-		podMeta := func(kind string) []string {
-			meta, _ := workload.Prefixes(kind)
-			return strings.Split(meta, ".")
-		}
-		parallel(ctx, len(units), opts.Workers, func(i int) {
-			if units[i].input == nil {
-				return
-			}
-			data, err := units[i].input.Read(opts.MaxFileSize)
-			if err != nil {
-				return
-			}
-			skims, objs := manifest.SkimKinds(units[i].name, data, opts.Limits, func(k string) bool { return workloadKinds[k] }, podMeta)
-			for _, s := range skims {
-				inv.LearnWorkload(s)
-			}
-			for _, o := range objs {
-				inv.Learn(o)
-				o.ReleasePositions()
-			}
-		})
+		learn(workloadKinds, func(string) bool { return false }, podMetaPath)
 	}
 	nsErrs := map[string][]finding.Error{}
 	for _, ns := range inv.Namespaces() {
