@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -214,18 +215,21 @@ func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, clust
 		return
 	}
 	defer w.Close()
+	wf := watchedFiles{files: map[string]bool{}, dirs: map[string]bool{}}
 	watch := func(files []string) {
 		for _, p := range files {
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
 			info, err := os.Stat(p)
-			if err != nil {
-				// Not there (yet): watch the folder it would appear in.
+			if err != nil || !info.IsDir() {
+				// A file, or not there (yet): watch the folder it is or
+				// will be in.
+				wf.files[p], wf.files[filepath.Dir(p)] = true, true
 				_ = w.Add(filepath.Dir(p))
 				continue
 			}
-			if !info.IsDir() {
-				_ = w.Add(filepath.Dir(p))
-				continue
-			}
+			wf.dirs[p] = true
 			_ = filepath.WalkDir(p, func(d string, e fs.DirEntry, err error) error {
 				if err == nil && e.IsDir() {
 					_ = w.Add(d)
@@ -249,11 +253,13 @@ func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, clust
 				return
 			}
 			log.Warn("watching the configuration", "error", err.Error())
-		case _, ok := <-w.Events:
+		case ev, ok := <-w.Events:
 			if !ok {
 				return
 			}
-			timer.Reset(reloadQuiet)
+			if wf.relevant(ev.Name) {
+				timer.Reset(reloadQuiet)
+			}
 		case <-hup:
 			timer.Reset(0)
 		case <-timer.C:
@@ -271,6 +277,28 @@ func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, clust
 			watch(st.files) // the configuration may name other policy folders
 		}
 	}
+}
+
+// watchedFiles are the settings' files (and their folders) and policy
+// folders, as absolute paths.
+type watchedFiles struct{ files, dirs map[string]bool }
+
+// relevant reports whether an event on name concerns the settings: the
+// folder of the default .palisade.yaml is the working directory, where
+// anything may change. A watched file counts, anything under a policy
+// folder, and the "..data" swaps of a ConfigMap or Secret volume next to
+// a watched file.
+func (wf watchedFiles) relevant(name string) bool {
+	name = filepath.Clean(name)
+	if wf.files[name] || wf.files[filepath.Dir(name)] && strings.HasPrefix(filepath.Base(name), "..") {
+		return true
+	}
+	for d := range wf.dirs {
+		if name == d || strings.HasPrefix(name, d+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
 }
 
 // reloadQuiet is how long the files must stay unchanged before a reload:

@@ -195,3 +195,25 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("logs:\n%s", stderr.String())
 	}
 }
+
+func TestWatchedFilesRelevant(t *testing.T) {
+	wf := watchedFiles{
+		files: map[string]bool{"/etc/palisade/palisade.yaml": true, "/etc/palisade": true},
+		dirs:  map[string]bool{"/policies": true},
+	}
+	for name, want := range map[string]bool{
+		"/etc/palisade/palisade.yaml":              true,
+		"/etc/palisade/..data":                     true, // a ConfigMap volume update
+		"/etc/palisade/..2026_11_27_00_00_00.1234": true,
+		"/etc/palisade/other.txt":                  false,
+		"/etc/palisade/palisade.yaml.swp":          false,
+		"/policies/pods.rego":                      true,
+		"/policies/lib/helpers.rego":               true,
+		"/policies-old/pods.rego":                  false,
+		"/work/app.log":                            false,
+	} {
+		if got := wf.relevant(name); got != want {
+			t.Errorf("relevant(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
