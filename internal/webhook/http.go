@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -78,7 +79,7 @@ func (s *Server) serveValidate(w http.ResponseWriter, r *http.Request) {
 			s.release()
 		}
 	}()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes))
+	body, err := readBody(w, r, s.cfg.MaxRequestBytes)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -157,6 +158,20 @@ func (s *Server) runReview(f func()) {
 	// finished its review and is on its way back to idle.
 	s.workers.Add(-1)
 	s.idle <- f
+}
+
+// readBody reads at most limit bytes of the request body, into a buffer
+// sized from Content-Length when the client sent one (the API server
+// does): io.ReadAll's growth from 512 bytes was 5% of a review's
+// allocation.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if n := r.ContentLength; n > 0 && n <= limit {
+		buf := bytes.NewBuffer(make([]byte, 0, n+bytes.MinRead))
+		_, err := buf.ReadFrom(body)
+		return buf.Bytes(), err
+	}
+	return io.ReadAll(body)
 }
 
 // decodeReview reads an AdmissionReview v1 with a request, or says why not.
