@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"strings"
+	"time"
 	"testing"
 
 	"github.com/palisade-dev/palisade/internal/finding"
@@ -239,5 +240,21 @@ func TestReleasedObject(t *testing.T) {
 	var none *Set
 	if fs, err := none.Evaluate(context.Background(), decode(t, podHostPID)[0], nil); fs != nil || err != nil || none.Rules() != nil {
 		t.Error("a nil set evaluates nothing")
+	}
+}
+
+// TestEvaluateCancelled: a policy still running when the context ends
+// (the webhook's deadline) stops with an error instead of running on.
+func TestEvaluateCancelled(t *testing.T) {
+	s := mustLoad(t, map[string]string{"p.rego": "package main\ndeny_slow contains \"x\" if {\n\tsome i in numbers.range(1, 5000)\n\tsome j in numbers.range(1, 5000)\n\ti + j < 0\n}\n"}, Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Evaluate(ctx, decode(t, podHostPID)[0], inventory.New())
+	if err == nil || !strings.Contains(err.Error(), "cancel") {
+		t.Errorf("error %v, want a cancellation", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopped after %v", took)
 	}
 }

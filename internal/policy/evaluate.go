@@ -42,20 +42,10 @@ func (s *Set) Evaluate(ctx context.Context, o *manifest.Object, inv *inventory.I
 		return nil, err
 	}
 	defer s.store.Abort(ctx, txn)
-	// One cancellation for all of them, watched only when ctx can be
-	// cancelled (OPA would start a goroutine per query otherwise).
+	// One cancellation for all of them, fired by ctx without a goroutine
+	// waiting on it (OPA would start one per query otherwise).
 	cancel := topdown.NewCancel()
-	if done := ctx.Done(); done != nil {
-		exit := make(chan struct{})
-		defer close(exit)
-		go func() {
-			select {
-			case <-done:
-				cancel.Cancel()
-			case <-exit:
-			}
-		}()
-	}
+	defer context.AfterFunc(ctx, cancel.Cancel)()
 	ev := &evaluation{ctx: ctx, opts: []rego.EvalOption{rego.EvalTransaction(txn), rego.EvalExternalCancel(cancel), rego.EvalMetrics(noMetrics)}, content: content}
 	var (
 		fs   []finding.Finding
