@@ -3,8 +3,8 @@ package policy
 import (
 	"context"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/inventory"
