@@ -80,9 +80,10 @@ func documentsOf(data []byte) [][]byte {
 	return out
 }
 
-// fastCorpus runs checkFast on every document of every YAML file under dir
-// and returns how many documents there were and how many fastParse took.
-func fastCorpus(t *testing.T, dir string) (docs, taken int) {
+// corpus runs check on every document of every YAML file under dir (as
+// decodeDocument would parse it) and returns how many documents there
+// were and how many check took.
+func corpus(t *testing.T, dir string, check func(name string, doc []byte) bool) (docs, taken int) {
 	t.Helper()
 	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
@@ -97,7 +98,7 @@ func fastCorpus(t *testing.T, dir string) (docs, taken int) {
 		}
 		for i, d := range documentsOf(data) {
 			docs++
-			if checkFast(t, fmt.Sprintf("%s#%d", path, i), d) {
+			if check(fmt.Sprintf("%s#%d", path, i), d) {
 				taken++
 			}
 		}
@@ -107,6 +108,11 @@ func fastCorpus(t *testing.T, dir string) (docs, taken int) {
 		t.Fatal(err)
 	}
 	return docs, taken
+}
+
+// fastCorpus runs checkFast on every document under dir.
+func fastCorpus(t *testing.T, dir string) (docs, taken int) {
+	return corpus(t, dir, func(name string, doc []byte) bool { return checkFast(t, name, doc) })
 }
 
 // TestFastYAMLMatchesYAMLv3 compares fastParse with yaml.v3 on real

@@ -1,8 +1,6 @@
 package manifest
 
 import (
-	"fmt"
-	"io/fs"
 	"maps"
 	"math/rand"
 	"os"
@@ -69,33 +67,11 @@ func checkSkim(t *testing.T, name string, doc []byte, strict bool) bool {
 	return true
 }
 
+// skimCorpus runs checkSkim on every document under dir. Real files may
+// be broken anywhere; only agreement on what both read is required of
+// them.
 func skimCorpus(t *testing.T, dir string) (docs, taken int) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
-			return err
-		}
-		if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" {
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		for i, d := range documentsOf(data) {
-			docs++
-			// Real files may be broken anywhere; only agreement on what
-			// both read is required of them.
-			if checkSkim(t, fmt.Sprintf("%s#%d", path, i), d, false) {
-				taken++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return docs, taken
+	return corpus(t, dir, func(name string, doc []byte) bool { return checkSkim(t, name, doc, false) })
 }
 
 // TestSkimMatchesDecode compares the skim with the decoder on upstream's
