@@ -120,17 +120,25 @@ func fastCorpus(t *testing.T, dir string) (docs, taken int) {
 // the shared corpus when present, and PALISADE_FASTYAML_CORPUS (e.g. the
 // output of bench/gen-corpus.py) when set.
 func TestFastYAMLMatchesYAMLv3(t *testing.T) {
+	compareOnCorpora(t, "fastParse", fastCorpus)
+}
+
+// compareOnCorpora runs walk (one of the comparisons with the reference
+// decoder) on upstream's pod-security fixtures, which must hold more than
+// 1,000 documents of which at least 90% are taken, then on the shared
+// corpus when present and on PALISADE_FASTYAML_CORPUS when set.
+func compareOnCorpora(t *testing.T, what string, walk func(t *testing.T, dir string) (docs, taken int)) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	docs, taken := fastCorpus(t, filepath.Join(strings.TrimSpace(string(out)), "test", "testdata"))
+	docs, taken := walk(t, filepath.Join(strings.TrimSpace(string(out)), "test", "testdata"))
 	if docs < 1000 {
 		t.Fatalf("found only %d upstream fixture documents", docs)
 	}
-	t.Logf("upstream fixtures: fastParse took %d of %d documents (%.1f%%)", taken, docs, 100*float64(taken)/float64(docs))
+	t.Logf("upstream fixtures: %s took %d of %d documents (%.1f%%)", what, taken, docs, 100*float64(taken)/float64(docs))
 	if taken*10 < docs*9 {
-		t.Errorf("fastParse took only %d of %d upstream documents: the fast path is not being used", taken, docs)
+		t.Errorf("%s took only %d of %d upstream documents: the fast path is not being used", what, taken, docs)
 	}
 	for _, dir := range []string{"/work/shared/corpus", os.Getenv("PALISADE_FASTYAML_CORPUS")} {
 		if dir == "" {
@@ -140,8 +148,8 @@ func TestFastYAMLMatchesYAMLv3(t *testing.T) {
 			t.Logf("%s: skipped (%v)", dir, err)
 			continue
 		}
-		docs, taken := fastCorpus(t, dir)
-		t.Logf("%s: fastParse took %d of %d documents (%.1f%%)", dir, taken, docs, 100*float64(taken)/max(1, float64(docs)))
+		docs, taken := walk(t, dir)
+		t.Logf("%s: %s took %d of %d documents (%.1f%%)", dir, what, taken, docs, 100*float64(taken)/max(1, float64(docs)))
 	}
 }
 

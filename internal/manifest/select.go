@@ -2,18 +2,16 @@ package manifest
 
 import "bytes"
 
+var newline = []byte{'\n'}
+
 // GuessKind returns the top-level kind of a block-style YAML document
 // without parsing it ("kind: X" at column 0), or "" when it cannot tell
 // cheaply (JSON, flow style, several or no top-level kind lines).
 func GuessKind(doc []byte) string {
 	kind, found := "", false
 	for rest := doc; len(rest) > 0; {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, newline)
 		v, ok := bytes.CutPrefix(line, []byte("kind:"))
 		if !ok {
 			continue

@@ -86,12 +86,8 @@ func skimDocument(doc []byte, podMeta []string) (Skim, bool) {
 	}
 	sk := skimmer{labels: append(append([]string{}, podMeta...), "labels"), seen: map[string]bool{}, rootChild: -1}
 	for rest := doc; len(rest) > 0; {
-		line := rest
-		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-			line, rest = rest[:i], rest[i+1:]
-		} else {
-			rest = nil
-		}
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, newline)
 		n := 0
 		for n < len(line) && line[n] == ' ' {
 			n++

@@ -3,9 +3,6 @@ package manifest
 import (
 	"maps"
 	"math/rand"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -78,26 +75,7 @@ func skimCorpus(t *testing.T, dir string) (docs, taken int) {
 // pod-security fixtures, the shared corpus when present and
 // PALISADE_FASTYAML_CORPUS when set.
 func TestSkimMatchesDecode(t *testing.T) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "k8s.io/pod-security-admission").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, taken := skimCorpus(t, filepath.Join(strings.TrimSpace(string(out)), "test", "testdata"))
-	t.Logf("upstream fixtures: skim took %d of %d documents", taken, docs)
-	if taken*10 < docs*9 {
-		t.Errorf("skim took only %d of %d upstream documents", taken, docs)
-	}
-	for _, dir := range []string{"/work/shared/corpus", os.Getenv("PALISADE_FASTYAML_CORPUS")} {
-		if dir == "" {
-			continue
-		}
-		if _, err := os.Stat(dir); err != nil {
-			t.Logf("%s: skipped (%v)", dir, err)
-			continue
-		}
-		docs, taken := skimCorpus(t, dir)
-		t.Logf("%s: skim took %d of %d documents", dir, taken, docs)
-	}
+	compareOnCorpora(t, "the skim", skimCorpus)
 }
 
 func TestSkimCases(t *testing.T) {
