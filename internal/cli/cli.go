@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -33,6 +34,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // Main runs palisade with args and returns the process exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var profiling *os.File
 	root := &cobra.Command{
 		Use:           "palisade",
 		Short:         "Keep insecure workloads out of Kubernetes clusters",
@@ -53,8 +55,33 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.AddCommand(newClusterCmd(stdout, stderr))
 	root.AddCommand(newPolicyCmd(stdout, stderr))
 	root.CompletionOptions.DisableDefaultCmd = true
+	// A CPU profile of any command, so that the figures of bench/ and of
+	// the docs can be broken down with go tool pprof by anyone.
+	var cpuProfile string
+	root.PersistentFlags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the command to this file (for go tool pprof)")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if cpuProfile == "" {
+			return nil
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return usageError{fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return usageError{fmt.Errorf("--cpuprofile: %w", err)}
+		}
+		profiling = f
+		return nil
+	}
 
 	err := root.ExecuteContext(ctx)
+	if profiling != nil {
+		pprof.StopCPUProfile()
+		if cerr := profiling.Close(); cerr != nil && err == nil {
+			err = usageError{fmt.Errorf("--cpuprofile: %w", cerr)}
+		}
+	}
 	var ee exitError
 	switch {
 	case err == nil:

@@ -62,3 +62,21 @@ func TestChecksDocUpToDate(t *testing.T) {
 	}
 	golden.Assert(t, b.Bytes(), "../../docs/checks.md")
 }
+
+// --cpuprofile writes a profile go tool pprof reads (gzipped protobuf),
+// whatever the command's exit code, and names a file it cannot create.
+func TestCPUProfile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cpu.out")
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), []string{"--cpuprofile", file, "scan", "../../examples"}, nil, &out, &errOut); code != ExitFindings {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	data, err := os.ReadFile(file)
+	if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile %d bytes, error %v: want a gzipped protobuf", len(data), err)
+	}
+	errOut.Reset()
+	if code := Main(context.Background(), []string{"--cpuprofile", filepath.Join(file, "no", "such"), "version"}, nil, &out, &errOut); code != ExitUsage || !bytes.Contains(errOut.Bytes(), []byte("--cpuprofile")) {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}

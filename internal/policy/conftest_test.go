@@ -102,21 +102,9 @@ deny[msg] { input.spec.hostPID; msg := "v0" }
 		opts: Options{RegoVersion: RegoV0},
 		want: "policy/main.deny 1 high : v0\n",
 	}, {
-		name: "METADATA feeds the rule",
-		files: map[string]string{"p.rego": `package main
-
-# METADATA
-# title: No host PID
-# description: Host PID shares the node's processes.
-# related_resources:
-# - ref: https://kubernetes.io/docs/concepts/security/pod-security-standards/
-# custom:
-#   id: policy/no-host-pid
-#   severity: critical
-#   remediation: "spec:\n  hostPID: false"
-deny contains "host PID" if input.spec.hostPID
-`},
-		want: "policy/no-host-pid 1 critical : host PID\n",
+		name:  "METADATA feeds the rule",
+		files: map[string]string{"p.rego": hostPIDPolicy},
+		want:  "policy/no-host-pid 1 critical : host PID\n",
 	}, {
 		name: "definitions with their own METADATA are rules of their own",
 		files: map[string]string{"p.rego": `package main
@@ -164,8 +152,9 @@ test_x if parse_config("yaml", "a: 1")
 	}
 }
 
-func TestConftestRules(t *testing.T) {
-	s := mustLoad(t, map[string]string{"p.rego": `package main
+// hostPIDPolicy is a Conftest rule whose METADATA names its ID,
+// severity and remediation.
+const hostPIDPolicy = `package main
 
 # METADATA
 # title: No host PID
@@ -177,7 +166,10 @@ func TestConftestRules(t *testing.T) {
 #   severity: critical
 #   remediation: "spec:\n  hostPID: false"
 deny contains "host PID" if input.spec.hostPID
+`
 
+func TestConftestRules(t *testing.T) {
+	s := mustLoad(t, map[string]string{"p.rego": hostPIDPolicy + `
 warn_x contains "x" if false
 `}, Options{})
 	want := []finding.Rule{{

@@ -127,7 +127,7 @@ func (s *Set) conftestCombined(ev *evaluation, o *manifest.Object) ([]finding.Fi
 		return nil, false
 	}
 	binding := func(i int) any {
-		arr, _ := rs[0].Bindings[fmt.Sprintf("x%d", i)].([]any)
+		arr, _ := rs[0].Bindings[s.combinedVars[i]].([]any)
 		if len(arr) == 0 {
 			return nil
 		}

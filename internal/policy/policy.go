@@ -76,22 +76,23 @@ func (e *LoadError) Is(target error) bool { return target == ErrSchema && e.sche
 
 // Set is a compiled set of policies. It is safe for concurrent use.
 type Set struct {
-	compiler    *ast.Compiler
-	store       storage.Store
-	modules     map[string]*ast.Module // the .rego files as parsed, for the tester
-	data        map[string]any
-	entries     []*entry
-	exceptions  []exceptionQuery
-	combined    rego.PreparedEvalQuery // see combinedQuery
-	hasCombined bool
-	templates   []*template
-	constraints []*constraint
-	rules       []finding.Rule
-	unsupported []finding.Error
-	keepKinds   map[string]bool // nil with keepAll
-	keep        bool            // some policy reads data.inventory
-	keepAll     bool
-	inv         *Inventory
+	compiler     *ast.Compiler
+	store        storage.Store
+	modules      map[string]*ast.Module // the .rego files as parsed, for the tester
+	data         map[string]any
+	entries      []*entry
+	exceptions   []exceptionQuery
+	combined     rego.PreparedEvalQuery // see combinedQuery
+	combinedVars []string               // its bindings, exceptions then entries
+	hasCombined  bool
+	templates    []*template
+	constraints  []*constraint
+	rules        []finding.Rule
+	unsupported  []finding.Error
+	keepKinds    map[string]bool // nil with keepAll
+	keep         bool            // some policy reads data.inventory
+	keepAll      bool
+	inv          *Inventory
 }
 
 type exceptionQuery struct {
@@ -193,7 +194,9 @@ func Load(ctx context.Context, opts Options) (*Set, error) {
 		}
 	}
 	if len(s.entries) > 1 {
-		if s.combined, err = prepare(combinedQuery(s.exceptions, s.entries)); err != nil {
+		var query string
+		query, s.combinedVars = combinedQuery(s.exceptions, s.entries)
+		if s.combined, err = prepare(query); err != nil {
 			return nil, err
 		}
 		s.hasCombined = true
@@ -206,16 +209,21 @@ func Load(ctx context.Context, opts Options) (*Set, error) {
 // of making the whole query undefined. One evaluation shares the cache of
 // functions and rules between the rules (helpers such as "the containers
 // of the input" run once per object, not once per rule) and pays the
-// setup of a query once. Bindings are x0..: exceptions, then entries.
-func combinedQuery(exceptions []exceptionQuery, entries []*entry) string {
+// setup of a query once. vars are its bindings: exceptions, then entries.
+func combinedQuery(exceptions []exceptionQuery, entries []*entry) (query string, vars []string) {
 	var exprs []string
-	for i, x := range exceptions {
-		exprs = append(exprs, fmt.Sprintf("x%d := [v | v := data.%s.exception]", i, x.pkg))
+	add := func(ref string) {
+		v := fmt.Sprintf("x%d", len(vars))
+		vars = append(vars, v)
+		exprs = append(exprs, fmt.Sprintf("%s := [v | v := %s]", v, ref))
 	}
-	for i, e := range entries {
-		exprs = append(exprs, fmt.Sprintf("x%d := [v | v := %s]", len(exceptions)+i, e.path))
+	for _, x := range exceptions {
+		add("data." + x.pkg + ".exception")
 	}
-	return strings.Join(exprs, "; ")
+	for _, e := range entries {
+		add(e.path)
+	}
+	return strings.Join(exprs, "; "), vars
 }
 
 func (l *loader) err() error {
