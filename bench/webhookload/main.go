@@ -55,6 +55,7 @@ import (
 
 type options struct {
 	palisade, upstream, testdata, policies string
+	profile                                string
 	n, rate, warmup, conns                 int
 	maxTime                                time.Duration
 }
@@ -65,6 +66,7 @@ func main() {
 	flag.StringVar(&o.upstream, "upstream", "", "upstream pod-security webhook binary (optional)")
 	flag.StringVar(&o.testdata, "testdata", "bench/webhook-testdata", "folder with pod.yaml and deployment.yaml")
 	flag.StringVar(&o.policies, "policies", "bench/webhook-testdata/policies", `palisade's --policy ("" for none)`)
+	flag.StringVar(&o.profile, "palisade-cpuprofile", "", "write palisade serve's CPU profile of the whole run to this file")
 	flag.IntVar(&o.n, "n", 100000, "requests per target (half Pods, half Deployments)")
 	flag.IntVar(&o.rate, "rate", 1000, "requests per second")
 	flag.IntVar(&o.warmup, "warmup", 2000, "requests sent before measuring")
@@ -130,6 +132,9 @@ func run(o options) error {
 			"--tls-private-key-file", keyFile, "--kubeconfig", kubeconfig, "--config", filepath.Join(dir, "none.yaml")}
 		if o.policies != "" {
 			args = append(args, "--policy", o.policies)
+		}
+		if o.profile != "" {
+			args = append([]string{"--cpuprofile", o.profile}, args...)
 		}
 		return args
 	}, o.palisade}}

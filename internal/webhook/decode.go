@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/pod-security-admission/admission"
 	"k8s.io/pod-security-admission/api"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/palisade-dev/palisade/internal/manifest"
 	"github.com/palisade-dev/palisade/internal/workload"
@@ -83,11 +82,11 @@ func (d *decoded) decodeTyped(raw []byte, generic *manifest.Object) (k8sruntime.
 	// The serializer first parses the whole object once more to learn its
 	// apiVersion and kind, which the generic decoding has read already:
 	// with them, the typed decoding is the serializer's own unmarshal
-	// (sigs.k8s.io/json, case-sensitive, integers kept), nothing else.
+	// (sigs.k8s.io/json semantics, unmarshalTyped), nothing else.
 	if generic != nil {
 		if gv, err := schema.ParseGroupVersion(generic.APIVersion); err == nil {
 			if obj, err := scheme.New(gv.WithKind(generic.Kind)); err == nil {
-				if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, obj); err == nil {
+				if err := unmarshalTyped(raw, obj); err == nil {
 					return obj, nil
 				}
 			}

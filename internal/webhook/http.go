@@ -3,7 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,7 +98,11 @@ func (s *Server) serveValidate(w http.ResponseWriter, r *http.Request) {
 	resp := s.reviewWithin(ctx, req, start)
 	review.Request, review.Response = nil, resp
 	w.Header().Set("Content-Type", "application/json")
-	if err := json.NewEncoder(w).Encode(review); err != nil {
+	out, err := encodeJSON(review)
+	if err == nil {
+		_, err = w.Write(append(out, '\n'))
+	}
+	if err != nil {
 		s.metrics.errors.WithLabelValues(errWrite).Inc()
 		s.log.Error("writing the response", append(requestAttrs(req), "error", err.Error())...)
 	}
@@ -180,7 +183,7 @@ func decodeReview(body []byte) (*admissionv1.AdmissionReview, error) {
 		return nil, errors.New("empty body: want an AdmissionReview (admission.k8s.io/v1)")
 	}
 	var review admissionv1.AdmissionReview
-	if err := json.Unmarshal(body, &review); err != nil {
+	if err := decodeJSON(body, &review); err != nil {
 		return nil, fmt.Errorf("body is not an AdmissionReview (admission.k8s.io/v1): %v", err)
 	}
 	if review.APIVersion != admissionv1.SchemeGroupVersion.String() || review.Kind != "AdmissionReview" {
