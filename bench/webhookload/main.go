@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -55,7 +56,7 @@ import (
 
 type options struct {
 	palisade, upstream, testdata, policies string
-	profile                                string
+	profile, selfProfile                   string
 	n, rate, warmup, conns                 int
 	maxTime                                time.Duration
 }
@@ -67,13 +68,26 @@ func main() {
 	flag.StringVar(&o.testdata, "testdata", "bench/webhook-testdata", "folder with pod.yaml and deployment.yaml")
 	flag.StringVar(&o.policies, "policies", "bench/webhook-testdata/policies", `palisade's --policy ("" for none)`)
 	flag.StringVar(&o.profile, "palisade-cpuprofile", "", "write palisade serve's CPU profile of the whole run to this file")
+	flag.StringVar(&o.selfProfile, "cpuprofile", "", "write this load generator's CPU profile to this file")
 	flag.IntVar(&o.n, "n", 100000, "requests per target (half Pods, half Deployments)")
 	flag.IntVar(&o.rate, "rate", 1000, "requests per second")
 	flag.IntVar(&o.warmup, "warmup", 2000, "requests sent before measuring")
 	flag.IntVar(&o.conns, "max-in-flight", 256, "most requests outstanding at once")
 	flag.DurationVar(&o.maxTime, "max-time", 5*time.Minute, "stop each target's run after this long")
 	flag.Parse()
+	if o.selfProfile != "" {
+		f, err := os.Create(o.selfProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "webhookload:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(o); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "webhookload:", err)
 		os.Exit(1)
 	}
