@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -28,6 +30,7 @@ import (
 	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/exception"
 	"github.com/palisade-dev/palisade/internal/finding"
+	"github.com/palisade-dev/palisade/internal/policy"
 	"github.com/palisade-dev/palisade/internal/webhook"
 )
 
@@ -91,28 +94,45 @@ Logs are JSON lines on stderr. See docs/webhook.md and deploy/.`,
 // newServer loads everything serve needs and builds the webhook; it is
 // separate from runServe so configuration errors are exit 2 before any
 // listener opens.
-func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*webhook.Server, *webhook.KubeCluster, []string, error) {
+// serving is what runServe starts and reloads: the server, the namespace
+// cache and the cluster objects synced into data.inventory.
+type serving struct {
+	srv       *webhook.Server
+	cluster   *webhook.KubeCluster
+	inventory *webhook.InventorySync
+	files     []string
+}
+
+func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*serving, error) {
 	if f.certFile == "" || f.keyFile == "" {
-		return nil, nil, nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
+		return nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
 	}
-	st, err := loadServeSettings(ctx, f, stderr)
+	// One data.inventory for the server's life: every reload's policies
+	// read it, and the sync only adds the kinds a reload needs.
+	inv := policy.NewInventory()
+	st, err := loadServeSettings(ctx, f, stderr, inv)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	rc, err := restConfig(f.kubeconfig)
 	if err != nil {
-		return nil, nil, nil, usageError{err}
+		return nil, usageError{err}
 	}
 	client, err := kubernetes.NewForConfig(rc)
 	if err != nil {
-		return nil, nil, nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
+		return nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
 	}
-	cluster := webhook.NewCluster(client)
-	srv, err := st.server(cluster, f, log, nil)
+	dyn, err := dynamic.NewForConfig(rc)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
 	}
-	return srv, cluster, st.files, nil
+	sv := &serving{cluster: webhook.NewCluster(client), files: st.files,
+		inventory: webhook.NewInventorySync(inv, dyn, client.Discovery(), log)}
+	if sv.srv, err = st.server(sv.cluster, f, log, nil); err != nil {
+		return nil, err
+	}
+	st.syncInventory(ctx, sv.inventory, log)
+	return sv, nil
 }
 
 // serveSettings is what serve reads from files: the configuration, the
@@ -125,9 +145,26 @@ type serveSettings struct {
 	psc    *admissionapi.PodSecurityConfiguration
 	// files are the files and folders read, which a reload watches.
 	files []string
+	// inventoryKinds are the kinds data.inventory must hold: those the
+	// policies read and webhook.inventory; anyKind, some policy reads
+	// it by a variable kind.
+	inventoryKinds []string
+	anyKind        bool
 }
 
-func loadServeSettings(ctx context.Context, f serveFlags, stderr io.Writer) (*serveSettings, error) {
+// syncInventory has the cluster's objects of the kinds the policies read
+// kept in data.inventory. A kind that cannot be watched is logged; the
+// server runs without it, as Gatekeeper does with a sync it cannot do.
+func (st *serveSettings) syncInventory(ctx context.Context, sync *webhook.InventorySync, log *slog.Logger) {
+	if st.anyKind && len(st.cfg.Webhook.Inventory) == 0 {
+		log.Warn("a policy reads data.inventory by a variable kind: list the kinds to sync from the cluster in webhook.inventory, else only the kinds policies name are synced")
+	}
+	if err := sync.Sync(ctx, st.inventoryKinds); err != nil {
+		log.Error("data.inventory incomplete", "error", err.Error())
+	}
+}
+
+func loadServeSettings(ctx context.Context, f serveFlags, stderr io.Writer, inv *policy.Inventory) (*serveSettings, error) {
 	cfg, err := loadConfig(f.configPath)
 	if err != nil {
 		return nil, err
@@ -165,6 +202,11 @@ func loadServeSettings(ctx context.Context, f serveFlags, stderr io.Writer) (*se
 	if err != nil {
 		return nil, err
 	}
+	if policies != nil {
+		policies = policies.WithInventory(inv)
+		st.inventoryKinds, st.anyKind = policies.InventoryKinds()
+	}
+	st.inventoryKinds = slices.Compact(slices.Sorted(slices.Values(append(st.inventoryKinds, cfg.Webhook.Inventory...))))
 	st.engine, err = engine.New(engine.Options{
 		Checks:     append(cfg.Checks.Enable, f.checks...),
 		SkipChecks: append(cfg.Checks.Disable, f.skipChecks...),
@@ -207,7 +249,8 @@ func (st *serveSettings) server(cluster webhook.Cluster, f serveFlags, log *slog
 // watched, not files) or on SIGHUP, and hands the new server to srv. A
 // change that does not load is logged and counted; the server in force
 // stays. Several events within reloadQuiet make one reload.
-func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, cluster webhook.Cluster, log *slog.Logger, files []string, stderr io.Writer) {
+func watchSettings(ctx context.Context, f serveFlags, sv *serving, log *slog.Logger, stderr io.Writer) {
+	srv, files := sv.srv, sv.files
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		// Serving matters more than reloading.
@@ -263,10 +306,10 @@ func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, clust
 		case <-hup:
 			timer.Reset(0)
 		case <-timer.C:
-			st, err := loadServeSettings(ctx, f, stderr)
+			st, err := loadServeSettings(ctx, f, stderr, sv.inventory.Inventory())
 			if err == nil {
 				var next *webhook.Server
-				if next, err = st.server(cluster, f, log, srv); err == nil {
+				if next, err = st.server(sv.cluster, f, log, srv); err == nil {
 					err = srv.Reload(next)
 				}
 			}
@@ -274,6 +317,7 @@ func watchSettings(ctx context.Context, f serveFlags, srv *webhook.Server, clust
 				srv.ReloadFailed(err)
 				continue
 			}
+			st.syncInventory(ctx, sv.inventory, log)
 			watch(st.files) // the configuration may name other policy folders
 		}
 	}
@@ -348,10 +392,11 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	klog.SetSlogLogger(log)
 	ctrllog.SetLogger(logr.FromSlogHandler(h))
 
-	srv, cluster, files, err := newServer(ctx, f, log, stderr)
+	sv, err := newServer(ctx, f, log, stderr)
 	if err != nil {
 		return err
 	}
+	srv, cluster := sv.srv, sv.cluster
 	cluster.Start(ctx)
 	go func() {
 		if !cluster.WaitForSync(ctx, f.syncTimeout) {
@@ -368,7 +413,7 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		watchSettings(watchCtx, f, srv, cluster, log, files, stderr)
+		watchSettings(watchCtx, f, sv, log, stderr)
 	}()
 	defer func() { stopWatch(); <-watched }()
 	err = srv.Run(ctx, webhook.ServeOptions{

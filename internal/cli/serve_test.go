@@ -17,6 +17,9 @@ import (
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
@@ -117,7 +120,7 @@ func TestServeCommand(t *testing.T) {
 	"namespace":"kube-system","name":"p","operation":"CREATE","userInfo":{"username":"alice"},
 	"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"kube-system"},
 	"spec":{"containers":[{"name":"c","image":"busybox:1.36","securityContext":{"privileged":true}}]}}}}`
-	review := func() *admissionv1.AdmissionResponse {
+	reviewOf := func(body string) *admissionv1.AdmissionResponse {
 		t.Helper()
 		resp, err := client.Post("https://"+addr+"/validate", "application/json", strings.NewReader(body))
 		if err != nil {
@@ -130,6 +133,7 @@ func TestServeCommand(t *testing.T) {
 		}
 		return review.Response
 	}
+	review := func() *admissionv1.AdmissionResponse { t.Helper(); return reviewOf(body) }
 	if r := review(); r == nil || r.UID != "u1" || !r.Allowed || r.AuditAnnotations["enforce-policy"] != "privileged:latest" || len(r.Warnings) == 0 {
 		t.Errorf("response %+v", r)
 	}
@@ -172,6 +176,38 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("metrics:\n%s", m)
 	}
 
+	// A reload bringing a referential policy: the Ingresses of the cluster
+	// are synced into data.inventory, and an Ingress claiming the host of
+	// one stored is denied.
+	policyDir := filepath.Join(dir, "policies")
+	if err := os.MkdirAll(policyDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(policyDir, "unique-ingress-host.yaml"), []byte(uniqueIngressHost), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writeConfig("webhook:\n  enforcementAction: warn\npolicies: [" + policyDir + "]\n")
+	_, err := kubernetes.NewForConfigOrDie(env.Config).NetworkingV1().Ingresses("default").Create(ctx, &networkingv1.Ingress{
+		ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default"},
+		Spec:       networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "shop.example.com"}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingressB := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u2",
+	"kind":{"group":"networking.k8s.io","version":"v1","kind":"Ingress"},"resource":{"group":"networking.k8s.io","version":"v1","resource":"ingresses"},
+	"namespace":"default","name":"b","operation":"CREATE","userInfo":{"username":"alice"},
+	"object":{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"b","namespace":"default"},
+	"spec":{"rules":[{"host":"shop.example.com"}]}}}}`
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if r := reviewOf(ingressB); !r.Allowed && strings.Contains(r.Result.Message, "ingress host shop.example.com is served by ingress default/a already") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the referential policy did not see the cluster's Ingress:\n%s", stderr.String())
+		}
+	}
+
 	cancel()
 	select {
 	case c := <-code:
@@ -195,6 +231,34 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("logs:\n%s", stderr.String())
 	}
 }
+
+// uniqueIngressHost is the Gatekeeper library's referential policy: an
+// Ingress may not claim a host another Ingress of the cluster serves.
+const uniqueIngressHost = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8suniqueingresshost}
+spec:
+  crd: {spec: {names: {kind: K8sUniqueIngressHost}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8suniqueingresshost
+
+      violation[{"msg": msg}] {
+        host := input.review.object.spec.rules[_].host
+        other := data.inventory.namespace[ns][_]["Ingress"][name]
+        other.spec.rules[_].host == host
+        [ns, name] != [input.review.object.metadata.namespace, input.review.object.metadata.name]
+        msg := sprintf("ingress host %v is served by ingress %v/%v already", [host, ns, name])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sUniqueIngressHost
+metadata: {name: unique-host}
+spec:
+  match:
+    kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]
+`
 
 func TestWatchedFilesRelevant(t *testing.T) {
 	wf := watchedFiles{

@@ -59,6 +59,11 @@ type WebhookConfig struct {
 	// DryRun admits everything; what would have been denied is logged and
 	// counted (also --dry-run).
 	DryRun bool `yaml:"dryRun"`
+	// Inventory lists kinds (e.g. Ingress) whose objects the server keeps
+	// in data.inventory from the cluster, besides those the policies name
+	// literally. Needed only for policies that read data.inventory by a
+	// variable kind; the server's RBAC must allow get/list/watch on them.
+	Inventory []string `yaml:"inventory"`
 }
 
 // WebhookAction sets the enforcement action of some checks.

@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -252,6 +255,57 @@ violation[{"msg": msg}] {
 	none := mustLoad(t, map[string]string{"p.rego": "package main\ndeny contains \"x\" if false\n"}, Options{})
 	if keep, kind := none.Keeper(); keep != nil || kind != nil {
 		t.Error("nothing to keep")
+	}
+}
+
+// TestInventoryFollow: a followed inventory (serve's) shows additions and
+// deletions to evaluations shortly after they happen, converts each object
+// once, and keeps InventoryKinds for the sync to watch.
+func TestInventoryFollow(t *testing.T) {
+	s := mustLoad(t, map[string]string{
+		"t.yaml": templateYAML("K8sPeers", `package k8speers
+violation[{"msg": msg}] {
+  some ns, name
+  other := data.inventory.namespace[ns]["v1"]["Pod"][name]
+  name != input.review.object.metadata.name
+  not other.metadata.managedFields
+  msg := sprintf("peer %s/%s", [ns, name])
+}
+`),
+		"c.yaml": constraintYAML("K8sPeers", "c", "match: {kinds: [{kinds: [Pod]}]}"),
+	}, Options{})
+	if kinds, anyKind := s.InventoryKinds(); !slices.Equal(kinds, []string{"Pod"}) || anyKind {
+		t.Fatalf("InventoryKinds = %v, %v", kinds, anyKind)
+	}
+	inv := NewInventory()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inv.Follow(ctx, 5*time.Millisecond)
+	live := s.WithInventory(inv)
+	eventually := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got := brief(evaluate(t, live, podHostPID))
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("got\n%s\nwant\n%s", got, want)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	eventually("")
+	peer := decode(t, strings.Replace(podHostPID, "name: p", "name: q\n  managedFields: [{manager: kubectl}]", 1))[0]
+	inv.Add(peer)
+	eventually("policy/k8speers.c 1 high : peer web/q\n")
+	inv.Delete("web", "v1", "Pod", "q")
+	eventually("")
+	// Unknown objects are ignored.
+	inv.Delete("web", "v1", "Pod", "nothing")
+	if inv.Len() != 0 {
+		t.Errorf("%d objects left", inv.Len())
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -11,26 +13,37 @@ import (
 	"github.com/palisade-dev/palisade/internal/manifest"
 )
 
-// Inventory is Gatekeeper's data.inventory for one run: the objects a
-// referential policy may look up, as
-// data.inventory.cluster[apiVersion][kind][name] and
+// Inventory is Gatekeeper's data.inventory: the objects a referential
+// policy may look up, as data.inventory.cluster[apiVersion][kind][name] and
 // data.inventory.namespace[ns][apiVersion][kind][name]. The scan fills it
 // in its first pass, before anything is evaluated (see Set.Keeper); a
-// policy test fills it from a case's inventory files.
+// policy test fills it from a case's inventory files; `palisade serve`
+// fills it from the cluster (webhook.InventorySync) and Follows it.
 //
 // Only the kinds that the loaded policies can read are kept (all kinds when
 // a policy indexes data.inventory by a variable kind), and each object
 // without its managedFields.
 type Inventory struct {
 	mu      sync.Mutex
-	objects map[invKey]map[string]any
+	objects map[invKey]*invObject
 	value   ast.Value // built on first use after a change
+
+	// Followed (live) inventories convert each object when it is added
+	// and rebuild the whole value in the background after changes, so an
+	// evaluation never waits for a rebuild: it reads the last value built.
+	wake      chan struct{} // non-nil once followed
+	liveValue atomic.Pointer[ast.Value]
 }
 
 type invKey struct{ namespace, apiVersion, kind, name string }
 
+type invObject struct {
+	content map[string]any
+	value   ast.Value // content as a Rego value, converted once
+}
+
 // NewInventory returns an empty inventory.
-func NewInventory() *Inventory { return &Inventory{objects: map[invKey]map[string]any{}} }
+func NewInventory() *Inventory { return &Inventory{objects: map[invKey]*invObject{}} }
 
 // Add records o; a later object with the same identity replaces it, as a
 // later `kubectl apply` would. Safe for concurrent use.
@@ -53,10 +66,91 @@ func (inv *Inventory) Add(o *manifest.Object) {
 			name = n
 		}
 	}
+	obj := &invObject{content: content}
+	if inv.followed() {
+		// Off the request path (an informer's handler), once per change.
+		v, err := ast.InterfaceToValue(content)
+		if err != nil {
+			return
+		}
+		obj.value = v
+	}
+	inv.mu.Lock()
+	inv.objects[invKey{o.Namespace, o.APIVersion, o.Kind, name}] = obj
+	inv.changed()
+	inv.mu.Unlock()
+}
+
+// Delete forgets an object.
+func (inv *Inventory) Delete(namespace, apiVersion, kind, name string) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	inv.objects[invKey{o.Namespace, o.APIVersion, o.Kind, name}] = content
+	k := invKey{namespace, apiVersion, kind, name}
+	if _, ok := inv.objects[k]; ok {
+		delete(inv.objects, k)
+		inv.changed()
+	}
+}
+
+// changed marks the value stale; inv.mu is held.
+func (inv *Inventory) changed() {
 	inv.value = nil
+	if inv.wake != nil {
+		select {
+		case inv.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (inv *Inventory) followed() bool {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.wake != nil
+}
+
+// Follow makes inv live until ctx ends: from now on a change shows in the
+// value evaluations read at most delay (plus the rebuild) after it, and
+// evaluations never rebuild it themselves. Changes coming in bursts (an
+// informer's initial list, a rollout) cost one rebuild per delay.
+func (inv *Inventory) Follow(ctx context.Context, delay time.Duration) {
+	inv.mu.Lock()
+	if inv.wake != nil {
+		inv.mu.Unlock()
+		return
+	}
+	inv.wake = make(chan struct{}, 1)
+	inv.mu.Unlock()
+	inv.rebuild()
+	go func() {
+		t := time.NewTimer(delay)
+		t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-inv.wake:
+			}
+			t.Reset(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			inv.rebuild()
+		}
+	}()
+}
+
+// rebuild builds the value of a followed inventory and publishes it.
+func (inv *Inventory) rebuild() {
+	inv.mu.Lock()
+	v, err := inv.build()
+	inv.mu.Unlock()
+	if err == nil {
+		inv.liveValue.Store(&v)
+	}
 }
 
 // Len counts the objects kept.
@@ -69,23 +163,41 @@ func (inv *Inventory) Len() int {
 	return len(inv.objects)
 }
 
-// ast returns data.inventory as a Rego value, built once per change.
+// ast returns data.inventory as a Rego value: for a followed inventory the
+// last one built, else one built on first use after a change.
 func (inv *Inventory) ast() (ast.Value, error) {
 	if inv == nil {
 		return emptyInventory, nil
+	}
+	if v := inv.liveValue.Load(); v != nil {
+		return *v, nil
 	}
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
 	if inv.value != nil {
 		return inv.value, nil
 	}
+	return inv.build()
+}
+
+// build makes the value from the objects, converting those not converted
+// yet; inv.mu is held.
+func (inv *Inventory) build() (ast.Value, error) {
 	cluster, namespaced := map[string]any{}, map[string]any{}
-	for k, content := range inv.objects {
+	for k, obj := range inv.objects {
+		if obj.value == nil {
+			v, err := ast.InterfaceToValue(obj.content)
+			if err != nil {
+				return nil, err
+			}
+			obj.value = v
+		}
 		root := cluster
 		if k.namespace != "" {
 			root = child(namespaced, k.namespace)
 		}
-		child(child(root, k.apiVersion), k.kind)[k.name] = content
+		// A Rego value inside the tree is taken as is.
+		child(child(root, k.apiVersion), k.kind)[k.name] = obj.value
 	}
 	v, err := ast.InterfaceToValue(map[string]any{"cluster": cluster, "namespace": namespaced})
 	if err != nil {

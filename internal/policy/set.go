@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -154,4 +155,14 @@ func merge(dst, src map[string]any, at []string) error {
 		}
 	}
 	return nil
+}
+
+// InventoryKinds are the kinds the policies read from data.inventory,
+// sorted (none when no policy reads it), and whether some policy reads it
+// by a variable kind, when any kind may matter.
+func (s *Set) InventoryKinds() (kinds []string, anyKind bool) {
+	if s == nil || !s.keep {
+		return nil, false
+	}
+	return slices.Sorted(maps.Keys(s.keepKinds)), s.keepAll
 }

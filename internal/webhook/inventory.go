@@ -1,0 +1,192 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/palisade-dev/palisade/internal/manifest"
+	"github.com/palisade-dev/palisade/internal/policy"
+)
+
+// InventorySync keeps a policy Inventory (data.inventory) in step with the
+// cluster, as Gatekeeper's sync does, so a referential policy gives at
+// admission the verdict it gives in a scan that holds the same objects.
+// It watches, through informers, every resource whose kind the policies
+// read from data.inventory (or the configured kinds); objects arrive
+// without managedFields. Kinds are added on reload, never dropped while
+// the server runs.
+type InventorySync struct {
+	inv       *policy.Inventory
+	client    dynamic.Interface
+	discovery discovery.DiscoveryInterface
+	log       *slog.Logger
+
+	mu      sync.Mutex
+	ctx     context.Context
+	factory dynamicinformer.DynamicSharedInformerFactory
+	watched map[schema.GroupVersionResource]bool
+	synced  []cache.InformerSynced
+}
+
+// NewInventorySync fills inv from the cluster once Sync names kinds.
+func NewInventorySync(inv *policy.Inventory, client dynamic.Interface, disc discovery.DiscoveryInterface, log *slog.Logger) *InventorySync {
+	return &InventorySync{inv: inv, client: client, discovery: disc, log: log,
+		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0),
+		watched: map[schema.GroupVersionResource]bool{}}
+}
+
+// Inventory is the inventory kept in step.
+func (s *InventorySync) Inventory() *policy.Inventory { return s.inv }
+
+// Sync watches every served resource of the given kinds (their preferred
+// version) until ctx ends, adding to those already watched. A kind the
+// API server does not serve is an error; the others are watched anyway.
+func (s *InventorySync) Sync(ctx context.Context, kinds []string) error {
+	if len(kinds) == 0 {
+		return nil
+	}
+	lists, err := s.discovery.ServerPreferredResources()
+	if len(lists) == 0 && err != nil {
+		return fmt.Errorf("data.inventory: discovering the API server's resources: %w", err)
+	}
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	found := map[string]bool{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx = ctx
+		s.inv.Follow(ctx, inventoryDelay)
+	}
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			continue
+		}
+		for _, r := range l.APIResources {
+			if !want[r.Kind] || strings.Contains(r.Name, "/") || !slices.Contains(r.Verbs, "list") || !slices.Contains(r.Verbs, "watch") {
+				continue
+			}
+			found[r.Kind] = true
+			gvr := gv.WithResource(r.Name)
+			if s.watched[gvr] {
+				continue
+			}
+			s.watched[gvr] = true
+			s.watch(gvr)
+		}
+	}
+	s.factory.Start(s.ctx.Done())
+	var missing []string
+	for _, k := range kinds {
+		if !found[k] {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("data.inventory: the API server serves no listable kind %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// inventoryDelay bounds how stale data.inventory is after a change (plus
+// the time to rebuild it), and how often bursts of changes rebuild it.
+const inventoryDelay = 100 * time.Millisecond
+
+func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
+	informer := s.factory.ForResource(gvr).Informer()
+	// Policies never see managedFields (as in a scan); the cache need not
+	// hold them either.
+	_ = informer.SetTransform(func(obj any) (any, error) {
+		if u, ok := obj.(*unstructured.Unstructured); ok {
+			u.SetManagedFields(nil)
+		}
+		return obj, nil
+	})
+	add := func(obj any) {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return
+		}
+		o, err := manifest.NewObject(u.Object, manifest.Source{File: "cluster:" + gvr.String()})
+		if err != nil {
+			s.log.Warn("data.inventory: object left out", "resource", gvr.String(), "name", u.GetName(), "error", err.Error())
+			return
+		}
+		s.inv.Add(o)
+	}
+	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    add,
+		UpdateFunc: func(_, obj any) { add(obj) },
+		DeleteFunc: func(obj any) {
+			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = tomb.Obj
+			}
+			if m, err := metaOf(obj); err == nil {
+				s.inv.Delete(m.GetNamespace(), m.GetAPIVersion(), m.GetKind(), m.GetName())
+			}
+		},
+	})
+	if err != nil {
+		s.log.Error("data.inventory: cannot watch", "resource", gvr.String(), "error", err.Error())
+		return
+	}
+	s.synced = append(s.synced, informer.HasSynced)
+	s.log.Info("data.inventory: watching", "resource", gvr.String())
+}
+
+func metaOf(obj any) (*unstructured.Unstructured, error) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return nil, fmt.Errorf("%T is not an object", obj)
+	}
+	return u, nil
+}
+
+// Synced reports whether every watched resource has been listed.
+func (s *InventorySync) Synced() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.synced {
+		if !f() {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitForSync waits, at most timeout, for every watched resource to be
+// listed and the inventory rebuilt from the lists.
+func (s *InventorySync) WaitForSync(ctx context.Context, timeout time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s.mu.Lock()
+	synced := slices.Clone(s.synced)
+	s.mu.Unlock()
+	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+		return false
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(2 * inventoryDelay):
+		return true
+	}
+}
+
+var _ metav1.Object = (*unstructured.Unstructured)(nil)

@@ -1,0 +1,199 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/pod-security-admission/admission/api/load"
+
+	"github.com/palisade-dev/palisade/internal/config"
+	"github.com/palisade-dev/palisade/internal/engine"
+	"github.com/palisade-dev/palisade/internal/inventory"
+	"github.com/palisade-dev/palisade/internal/manifest"
+	"github.com/palisade-dev/palisade/internal/policy"
+	"github.com/palisade-dev/palisade/internal/testenv"
+)
+
+// uniqueIngressHost is the Gatekeeper library's referential policy, as a
+// platform team would install it: an Ingress may not claim a host another
+// Ingress of the cluster serves.
+const uniqueIngressHost = `apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8suniqueingresshost}
+spec:
+  crd: {spec: {names: {kind: K8sUniqueIngressHost}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8suniqueingresshost
+
+      identical(obj, review) {
+        obj.metadata.namespace == review.object.metadata.namespace
+        obj.metadata.name == review.object.metadata.name
+      }
+
+      violation[{"msg": msg}] {
+        input.review.kind.kind == "Ingress"
+        host := input.review.object.spec.rules[_].host
+        other := data.inventory.namespace[_][_]["Ingress"][_]
+        other.spec.rules[_].host == host
+        not identical(other, input.review)
+        msg := sprintf("ingress host %v is served by ingress %v/%v already", [host, other.metadata.namespace, other.metadata.name])
+      }
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sUniqueIngressHost
+metadata: {name: unique-host}
+spec:
+  match:
+    kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]
+`
+
+func ingress(name, host string) *networkingv1.Ingress {
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+		Spec:       networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: host}}},
+	}
+}
+
+// TestInventorySync: on a real API server, a referential policy sees the
+// cluster's Ingresses in data.inventory at admission, follows their
+// creation and deletion, and gives the verdict a scan of the same objects
+// gives.
+func TestInventorySync(t *testing.T) {
+	env := testenv.Start(t, testenv.Options{})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "unique-ingress-host.yaml"), []byte(uniqueIngressHost), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := policy.Load(context.Background(), policy.Options{Paths: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := policy.NewInventory()
+	set := loaded.WithInventory(inv)
+	kinds, anyKind := set.InventoryKinds()
+	if strings.Join(kinds, ",") != "Ingress" || anyKind {
+		t.Fatalf("InventoryKinds = %v, %v", kinds, anyKind)
+	}
+	eng, err := engine.New(engine.Options{Checks: []string{"policy/*"}, Policies: set})
+	if err != nil {
+		t.Fatal(err)
+	}
+	psc, err := load.LoadFromData(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewJSONHandler(testWriter{t}, nil))
+	srv, err := New(Options{Engine: eng, Extras: eng, PodSecurity: psc, Cluster: cluster(), Config: config.WebhookConfig{}, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := kubernetes.NewForConfigOrDie(env.Config)
+	sync := NewInventorySync(inv, dynamic.NewForConfigOrDie(env.Config), client.Discovery(), log)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := sync.Sync(ctx, kinds); err != nil {
+		t.Fatal(err)
+	}
+	if !sync.WaitForSync(ctx, time.Minute) || !sync.Synced() {
+		t.Fatal("inventory not synced")
+	}
+	if err := sync.Sync(ctx, []string{"Ingress", "NoSuchKind"}); err == nil || !strings.Contains(err.Error(), "NoSuchKind") {
+		t.Errorf("an unserved kind: %v", err)
+	}
+
+	b := ingress("b", "shop.example.com")
+	raw, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvk := metav1.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}
+	gvr := metav1.GroupVersionResource{Group: "networking.k8s.io", Version: "v1", Resource: "ingresses"}
+	req := &admissionv1.AdmissionRequest{UID: "inv", Kind: gvk, Resource: gvr, RequestKind: &gvk, RequestResource: &gvr,
+		Name: "b", Namespace: "default", Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: raw}}
+	const conflict = "ingress host shop.example.com is served by ingress default/a already"
+	verdict := func() string {
+		resp := srv.Review(ctx, req)
+		if resp.Allowed {
+			return "allowed"
+		}
+		return resp.Result.Message
+	}
+	eventually := func(what string, ok func(string) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			got := verdict()
+			if ok(got) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: got %q", what, got)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if got := verdict(); got != "allowed" {
+		t.Fatalf("no other ingress yet: %q", got)
+	}
+
+	a := ingress("a", "shop.example.com")
+	if _, err := client.NetworkingV1().Ingresses("default").Create(ctx, a, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually("after ingress a is created", func(v string) bool { return strings.Contains(v, conflict) })
+
+	// The scan's verdict over files holding a and b.
+	scanned := loaded.WithInventory(policy.NewInventory())
+	keep, _ := scanned.Keeper()
+	objs := map[string]*manifest.Object{}
+	for _, ing := range []*networkingv1.Ingress{a, b} {
+		data, _ := json.Marshal(ing)
+		m, err := manifest.DecodeJSONObject(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := manifest.NewObject(m, manifest.Source{File: ing.Name + ".json"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep(o)
+		objs[ing.Name] = o
+	}
+	messages := func(s *policy.Set) string {
+		fs, err := s.Evaluate(ctx, objs["b"], inventory.New())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Check+": "+f.Message)
+		}
+		return strings.Join(out, "\n")
+	}
+	if got, want := messages(set), messages(scanned); got != want || !strings.Contains(got, conflict) {
+		t.Errorf("admission inventory gives %q, scan %q", got, want)
+	}
+	if !strings.Contains(verdict(), "[policy/") {
+		t.Errorf("the denial names no policy: %q", verdict())
+	}
+
+	if err := client.NetworkingV1().Ingresses("default").Delete(ctx, "a", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually("after ingress a is deleted", func(v string) bool { return v == "allowed" })
+}
