@@ -374,11 +374,13 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	// interrupt, so serve adds it for its graceful shutdown.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	// Each review allocates ~140 KB and keeps nothing, over a live heap
-	// of a few MB, so at Go's default the collector would run several
-	// times a second, and requests arriving during a cycle are what make
-	// the tail: at 1,000 requests/s p99 was 2.38 ms at GOGC 400 and
-	// 1.97 ms at 1000, for 30 MiB more RSS (bench/webhook.sh). GOGC in the
+	// Each review allocates ~115 KB and keeps nothing, over a live heap
+	// of a few MB, so at Go's default the collector would run many times
+	// a second, and requests arriving during a cycle are what make the
+	// tail: at 1,000 requests/s (20k-request runs of bench/webhookload)
+	// server CPU was 524-589 µs per request and p99 2.24-2.52 ms at GOGC
+	// 100, 445-467 µs and 1.84-2.08 ms at 300, 403-442 µs and
+	// 1.42-1.46 ms at 1000, for about 30 MiB more RSS. GOGC in the
 	// environment still wins, and GOMEMLIMIT (deploy/ sets it from the
 	// container's memory limit) makes the collector run sooner whenever
 	// the heap nears it, so a large live heap cannot grow 11-fold.
