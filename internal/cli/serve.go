@@ -100,6 +100,7 @@ type serving struct {
 	srv       *webhook.Server
 	cluster   *webhook.KubeCluster
 	inventory *webhook.InventorySync
+	inv       *policy.Inventory // what inventory fills
 	files     []string
 }
 
@@ -126,7 +127,7 @@ func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Wr
 	if err != nil {
 		return nil, usageError{fmt.Errorf("kubernetes client: %w", err)}
 	}
-	sv := &serving{cluster: webhook.NewCluster(client), files: st.files,
+	sv := &serving{cluster: webhook.NewCluster(client), files: st.files, inv: inv,
 		inventory: webhook.NewInventorySync(inv, dyn, client.Discovery(), log)}
 	if sv.srv, err = st.server(sv.cluster, f, log, nil); err != nil {
 		return nil, err
@@ -306,7 +307,7 @@ func watchSettings(ctx context.Context, f serveFlags, sv *serving, log *slog.Log
 		case <-hup:
 			timer.Reset(0)
 		case <-timer.C:
-			st, err := loadServeSettings(ctx, f, stderr, sv.inventory.Inventory())
+			st, err := loadServeSettings(ctx, f, stderr, sv.inv)
 			if err == nil {
 				var next *webhook.Server
 				if next, err = st.server(sv.cluster, f, log, srv); err == nil {

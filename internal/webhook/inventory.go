@@ -18,8 +18,16 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/palisade-dev/palisade/internal/manifest"
-	"github.com/palisade-dev/palisade/internal/policy"
 )
+
+// Inventory is where an InventorySync keeps the cluster's objects: the
+// policy package's data.inventory, which rebuilds its Rego value in the
+// background once followed.
+type Inventory interface {
+	Add(o *manifest.Object)
+	Delete(namespace, apiVersion, kind, name string)
+	Follow(ctx context.Context, delay time.Duration)
+}
 
 // InventorySync keeps a policy Inventory (data.inventory) in step with the
 // cluster, as Gatekeeper's sync does, so a referential policy gives at
@@ -29,7 +37,7 @@ import (
 // without managedFields. Kinds are added on reload, never dropped while
 // the server runs.
 type InventorySync struct {
-	inv       *policy.Inventory
+	inv       Inventory
 	client    dynamic.Interface
 	discovery discovery.DiscoveryInterface
 	log       *slog.Logger
@@ -42,14 +50,11 @@ type InventorySync struct {
 }
 
 // NewInventorySync fills inv from the cluster once Sync names kinds.
-func NewInventorySync(inv *policy.Inventory, client dynamic.Interface, disc discovery.DiscoveryInterface, log *slog.Logger) *InventorySync {
+func NewInventorySync(inv Inventory, client dynamic.Interface, disc discovery.DiscoveryInterface, log *slog.Logger) *InventorySync {
 	return &InventorySync{inv: inv, client: client, discovery: disc, log: log,
 		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0),
 		watched: map[schema.GroupVersionResource]bool{}}
 }
-
-// Inventory is the inventory kept in step.
-func (s *InventorySync) Inventory() *policy.Inventory { return s.inv }
 
 // Sync watches every served resource of the given kinds (their preferred
 // version) until ctx ends, adding to those already watched. A kind the
