@@ -179,15 +179,12 @@ func TestServeCommand(t *testing.T) {
 	// A reload bringing a referential policy: the Ingresses of the cluster
 	// are synced into data.inventory, and an Ingress claiming the host of
 	// one stored is denied.
-	policyDir := filepath.Join(dir, "policies")
-	if err := os.MkdirAll(policyDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(policyDir, "unique-ingress-host.yaml"), []byte(uniqueIngressHost), 0o644); err != nil {
+	policyDir, err := filepath.Abs("../../policies/examples/ingress-unique-host")
+	if err != nil {
 		t.Fatal(err)
 	}
 	writeConfig("webhook:\n  enforcementAction: warn\npolicies: [" + policyDir + "]\n")
-	_, err := kubernetes.NewForConfigOrDie(env.Config).NetworkingV1().Ingresses("default").Create(ctx, &networkingv1.Ingress{
+	_, err = kubernetes.NewForConfigOrDie(env.Config).NetworkingV1().Ingresses("default").Create(ctx, &networkingv1.Ingress{
 		ObjectMeta: metav1.ObjectMeta{Name: "a", Namespace: "default"},
 		Spec:       networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{Host: "shop.example.com"}}},
 	}, metav1.CreateOptions{})
@@ -231,34 +228,6 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("logs:\n%s", stderr.String())
 	}
 }
-
-// uniqueIngressHost is the Gatekeeper library's referential policy: an
-// Ingress may not claim a host another Ingress of the cluster serves.
-const uniqueIngressHost = `apiVersion: templates.gatekeeper.sh/v1
-kind: ConstraintTemplate
-metadata: {name: k8suniqueingresshost}
-spec:
-  crd: {spec: {names: {kind: K8sUniqueIngressHost}}}
-  targets:
-  - target: admission.k8s.gatekeeper.sh
-    rego: |
-      package k8suniqueingresshost
-
-      violation[{"msg": msg}] {
-        host := input.review.object.spec.rules[_].host
-        other := data.inventory.namespace[ns][_]["Ingress"][name]
-        other.spec.rules[_].host == host
-        [ns, name] != [input.review.object.metadata.namespace, input.review.object.metadata.name]
-        msg := sprintf("ingress host %v is served by ingress %v/%v already", [host, ns, name])
-      }
----
-apiVersion: constraints.gatekeeper.sh/v1beta1
-kind: K8sUniqueIngressHost
-metadata: {name: unique-host}
-spec:
-  match:
-    kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]
-`
 
 func TestWatchedFilesRelevant(t *testing.T) {
 	wf := watchedFiles{

@@ -22,7 +22,7 @@ func TestExamples(t *testing.T) {
 	if sum.Failing() || sum.Passed < 20 {
 		t.Fatalf("summary %+v\n%s", sum, out.String())
 	}
-	for _, suite := range []string{"host-pid/gatekeeper", "istio-unique-host", "team-label"} {
+	for _, suite := range []string{"host-pid/gatekeeper", "istio-unique-host", "ingress-unique-host", "team-label"} {
 		if !strings.Contains(out.String(), "ok\t../../policies/examples/"+suite+"/suite.yaml\n") {
 			t.Errorf("suite %s did not pass:\n%s", suite, out.String())
 		}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,41 +24,6 @@ import (
 	"github.com/palisade-dev/palisade/internal/testenv"
 )
 
-// uniqueIngressHost is the Gatekeeper library's referential policy, as a
-// platform team would install it: an Ingress may not claim a host another
-// Ingress of the cluster serves.
-const uniqueIngressHost = `apiVersion: templates.gatekeeper.sh/v1
-kind: ConstraintTemplate
-metadata: {name: k8suniqueingresshost}
-spec:
-  crd: {spec: {names: {kind: K8sUniqueIngressHost}}}
-  targets:
-  - target: admission.k8s.gatekeeper.sh
-    rego: |
-      package k8suniqueingresshost
-
-      identical(obj, review) {
-        obj.metadata.namespace == review.object.metadata.namespace
-        obj.metadata.name == review.object.metadata.name
-      }
-
-      violation[{"msg": msg}] {
-        input.review.kind.kind == "Ingress"
-        host := input.review.object.spec.rules[_].host
-        other := data.inventory.namespace[_][_]["Ingress"][_]
-        other.spec.rules[_].host == host
-        not identical(other, input.review)
-        msg := sprintf("ingress host %v is served by ingress %v/%v already", [host, other.metadata.namespace, other.metadata.name])
-      }
----
-apiVersion: constraints.gatekeeper.sh/v1beta1
-kind: K8sUniqueIngressHost
-metadata: {name: unique-host}
-spec:
-  match:
-    kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]
-`
-
 func ingress(name, host string) *networkingv1.Ingress {
 	return &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
@@ -69,17 +32,14 @@ func ingress(name, host string) *networkingv1.Ingress {
 	}
 }
 
-// TestInventorySync: on a real API server, a referential policy sees the
+// TestInventorySync: on a real API server, a referential policy (the
+// example policies/examples/ingress-unique-host) sees the
 // cluster's Ingresses in data.inventory at admission, follows their
 // creation and deletion, and gives the verdict a scan of the same objects
 // gives.
 func TestInventorySync(t *testing.T) {
 	env := testenv.Start(t, testenv.Options{})
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "unique-ingress-host.yaml"), []byte(uniqueIngressHost), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := policy.Load(context.Background(), policy.Options{Paths: []string{dir}})
+	loaded, err := policy.Load(context.Background(), policy.Options{Paths: []string{"../../policies/examples/ingress-unique-host"}})
 	if err != nil {
 		t.Fatal(err)
 	}
