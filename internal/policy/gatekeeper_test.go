@@ -215,18 +215,22 @@ violation[{"msg": names.low}] { true }
 	}
 }
 
+// peersViolation names the other Pods of data.inventory (which never
+// carries managedFields).
+const peersViolation = `violation[{"msg": msg}] {
+  some ns, name
+  other := data.inventory.namespace[ns]["v1"]["Pod"][name]
+  name != input.review.object.metadata.name
+  not other.metadata.managedFields
+  msg := sprintf("peer %s/%s", [ns, name])
+}
+`
+
 // TestInventory: data.inventory holds the objects kept for the run, as
 // Gatekeeper lays them out, and only the kinds the policies read.
 func TestInventory(t *testing.T) {
 	s := mustLoad(t, map[string]string{
-		"t.yaml": templateYAML("K8sPeers", `package k8speers
-violation[{"msg": msg}] {
-  some ns, name
-  other := data.inventory.namespace[ns]["v1"]["Pod"][name]
-  name != input.review.object.metadata.name
-  msg := sprintf("peer %s/%s", [ns, name])
-}
-violation[{"msg": msg}] {
+		"t.yaml": templateYAML("K8sPeers", "package k8speers\n"+peersViolation+`violation[{"msg": msg}] {
   data.inventory.cluster["v1"]["Namespace"][input.review.object.metadata.namespace]
   msg := "namespace known"
 }
@@ -263,15 +267,7 @@ violation[{"msg": msg}] {
 // once, and keeps InventoryKinds for the sync to watch.
 func TestInventoryFollow(t *testing.T) {
 	s := mustLoad(t, map[string]string{
-		"t.yaml": templateYAML("K8sPeers", `package k8speers
-violation[{"msg": msg}] {
-  some ns, name
-  other := data.inventory.namespace[ns]["v1"]["Pod"][name]
-  name != input.review.object.metadata.name
-  not other.metadata.managedFields
-  msg := sprintf("peer %s/%s", [ns, name])
-}
-`),
+		"t.yaml": templateYAML("K8sPeers", "package k8speers\n"+peersViolation),
 		"c.yaml": constraintYAML("K8sPeers", "c", "match: {kinds: [{kinds: [Pod]}]}"),
 	}, Options{})
 	if kinds, anyKind := s.InventoryKinds(); !slices.Equal(kinds, []string{"Pod"}) || anyKind {

@@ -146,16 +146,8 @@ func FuzzTypedDecode(f *testing.F) {
 	for _, s := range typedSeeds {
 		f.Add([]byte(s))
 	}
-	for _, name := range []string{"pod", "deployment"} {
-		data, err := os.ReadFile("../../bench/webhook-testdata/" + name + ".yaml")
-		if err != nil {
-			f.Fatal(err)
-		}
-		raw, err := yaml.YAMLToJSON(data)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(raw)
+	for _, req := range benchRequests(f) {
+		f.Add(req.Object.Raw)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		for _, typ := range typedTypes {
