@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -87,13 +88,10 @@ Logs are JSON lines on stderr. See docs/webhook.md and deploy/.`,
 	fl.StringSliceVar(&f.checks, "checks", nil, "only run checks matching these globs")
 	fl.StringSliceVar(&f.skipChecks, "skip-checks", nil, "skip checks matching these globs")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "never deny: log and count what would have been denied")
-	fl.DurationVar(&f.syncTimeout, "cache-sync-timeout", time.Minute, "how long to wait for the namespace cache before serving anyway (/readyz fails until it syncs)")
+	fl.DurationVar(&f.syncTimeout, "cache-sync-timeout", time.Minute, "how long /readyz waits for the namespace cache (it fails until that syncs) and for the kinds of data.inventory (it turns ready after this regardless)")
 	return cmd
 }
 
-// newServer loads everything serve needs and builds the webhook; it is
-// separate from runServe so configuration errors are exit 2 before any
-// listener opens.
 // serving is what runServe starts and reloads: the server, the namespace
 // cache and the cluster objects synced into data.inventory.
 type serving struct {
@@ -104,6 +102,9 @@ type serving struct {
 	files     []string
 }
 
+// newServer loads everything serve needs and builds the webhook; it is
+// separate from runServe so configuration errors are exit 2 before any
+// listener opens.
 func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Writer) (*serving, error) {
 	if f.certFile == "" || f.keyFile == "" {
 		return nil, usagef("serve needs --tls-cert-file and --tls-private-key-file: the API server calls webhooks over HTTPS only")
@@ -411,6 +412,20 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		}
 		log.Info("namespace cache synced")
 	}()
+	// Referential policies read data.inventory: the server is ready once
+	// the kinds they read are listed, or once the sync timeout has passed
+	// (a kind the server may not list must not keep the webhook, and with
+	// it the cluster's admissions, down; the error says what is missing).
+	var inventoryReady atomic.Bool
+	go func() {
+		defer inventoryReady.Store(true)
+		if sv.inventory.WaitForSync(ctx, f.syncTimeout) {
+			return
+		}
+		if ctx.Err() == nil {
+			log.Error("data.inventory not synced: serving with what is listed so far", "waited", f.syncTimeout.String())
+		}
+	}()
 	// Reloads stop before the server returns, so none lands after.
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
@@ -422,7 +437,7 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	err = srv.Run(ctx, webhook.ServeOptions{
 		Addr: f.addr, MetricsAddr: f.metricsAddr,
 		CertFile: f.certFile, KeyFile: f.keyFile,
-		Ready: cluster.Synced,
+		Ready: func() bool { return cluster.Synced() && inventoryReady.Load() },
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

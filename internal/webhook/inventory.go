@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
@@ -142,8 +141,8 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 			if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 				obj = tomb.Obj
 			}
-			if m, err := metaOf(obj); err == nil {
-				s.inv.Delete(m.GetNamespace(), m.GetAPIVersion(), m.GetKind(), m.GetName())
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				s.inv.Delete(u.GetNamespace(), u.GetAPIVersion(), u.GetKind(), u.GetName())
 			}
 		},
 	})
@@ -153,14 +152,6 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 	}
 	s.synced = append(s.synced, informer.HasSynced)
 	s.log.Info("data.inventory: watching", "resource", gvr.String())
-}
-
-func metaOf(obj any) (*unstructured.Unstructured, error) {
-	u, ok := obj.(*unstructured.Unstructured)
-	if !ok {
-		return nil, fmt.Errorf("%T is not an object", obj)
-	}
-	return u, nil
 }
 
 // Synced reports whether every watched resource has been listed.
@@ -183,6 +174,9 @@ func (s *InventorySync) WaitForSync(ctx context.Context, timeout time.Duration) 
 	s.mu.Lock()
 	synced := slices.Clone(s.synced)
 	s.mu.Unlock()
+	if len(synced) == 0 {
+		return true
+	}
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return false
 	}
@@ -193,5 +187,3 @@ func (s *InventorySync) WaitForSync(ctx context.Context, timeout time.Duration) 
 		return true
 	}
 }
-
-var _ metav1.Object = (*unstructured.Unstructured)(nil)
