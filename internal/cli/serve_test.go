@@ -92,26 +92,33 @@ func TestServeCommand(t *testing.T) {
 	}
 	writeConfig("webhook:\n  enforcementAction: warn\n")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	var stderr serveLog
-	code := make(chan int, 1)
-	go func() {
-		code <- Main(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--kubeconfig", kubeconfig,
-			"--tls-cert-file", certFile, "--tls-private-key-file", keyFile, "--config", cfgFile}, nil, io.Discard, &stderr)
-	}()
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := client.Get("https://" + addr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
+	// start runs serve until the returned cancel, and waits for /readyz.
+	start := func(stderr *serveLog) (context.CancelFunc, chan int) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		code := make(chan int, 1)
+		go func() {
+			code <- Main(ctx, []string{"serve", "--addr", addr, "--metrics-addr", metrics, "--kubeconfig", kubeconfig,
+				"--tls-cert-file", certFile, "--tls-private-key-file", keyFile, "--config", cfgFile}, nil, io.Discard, stderr)
+		}()
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			resp, err := client.Get("https://" + addr + "/readyz")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not ready: %v\n%s", err, stderr.String())
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not ready: %v\n%s", err, stderr.String())
-		}
+		return cancel, code
 	}
+	var stderr serveLog
+	cancel, code := start(&stderr)
+	ctx := context.Background()
 
 	// kube-system exists and has no Pod Security labels: upstream's
 	// defaults (privileged) admit a privileged pod, and name the policy.
@@ -226,6 +233,16 @@ func TestServeCommand(t *testing.T) {
 	}
 	if lines == 0 || !strings.Contains(stderr.String(), `"msg":"serving admission reviews"`) || !strings.Contains(stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("logs:\n%s", stderr.String())
+	}
+
+	// Started with the referential policy in its configuration, serve is
+	// ready only once the cluster's Ingresses are in data.inventory: the
+	// very first review sees ingress a.
+	var again serveLog
+	cancel, code = start(&again)
+	defer func() { cancel(); <-code }()
+	if r := reviewOf(ingressB); r.Allowed || !strings.Contains(r.Result.Message, "is served by ingress default/a already") {
+		t.Errorf("first review after /readyz: %+v\n%s", r, again.String())
 	}
 }
 
