@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -371,6 +372,8 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 	return rc, nil
 }
 
+var globalLoggers sync.Once
+
 func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	// Kubernetes stops pods with SIGTERM; the process only catches
 	// interrupt, so serve adds it for its graceful shutdown.
@@ -393,15 +396,27 @@ func runServe(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	log := slog.New(h).With("component", "palisade-webhook")
 	// Upstream's admission package logs with klog and the certificate
 	// watcher with controller-runtime's logger: both go to the same JSON.
-	klog.SetSlogLogger(log)
-	ctrllog.SetLogger(logr.FromSlogHandler(h))
+	// They are process-wide, and client-go's goroutines read them, so they
+	// are set by the first serve of the process only (tests run several).
+	globalLoggers.Do(func() {
+		klog.SetSlogLogger(log)
+		ctrllog.SetLogger(logr.FromSlogHandler(h))
+	})
 
-	sv, err := newServer(ctx, f, log, stderr)
+	// The caches stop, and their goroutines end, before serve returns.
+	informers, stopInformers := context.WithCancel(ctx)
+	defer stopInformers()
+	sv, err := newServer(informers, f, log, stderr)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		stopInformers()
+		sv.cluster.Shutdown()
+		sv.inventory.Shutdown()
+	}()
 	srv, cluster := sv.srv, sv.cluster
-	cluster.Start(ctx)
+	cluster.Start(informers)
 	go func() {
 		if !cluster.WaitForSync(ctx, f.syncTimeout) {
 			if ctx.Err() != nil {

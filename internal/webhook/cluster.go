@@ -51,6 +51,10 @@ func NewCluster(client kubernetes.Interface) *KubeCluster {
 // Start runs the informer until ctx is done.
 func (c *KubeCluster) Start(ctx context.Context) { c.factory.Start(ctx.Done()) }
 
+// Shutdown waits for the informer's goroutines to end, once the context
+// given to Start is done.
+func (c *KubeCluster) Shutdown() { c.factory.Shutdown() }
+
 // Synced reports whether the namespace cache holds the whole list.
 func (c *KubeCluster) Synced() bool { return c.synced() }
 

@@ -154,6 +154,10 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 	s.log.Info("data.inventory: watching", "resource", gvr.String())
 }
 
+// Shutdown waits for the informers' goroutines to end, once the context
+// given to the first Sync is done.
+func (s *InventorySync) Shutdown() { s.factory.Shutdown() }
+
 // Synced reports whether every watched resource has been listed.
 func (s *InventorySync) Synced() bool {
 	s.mu.Lock()
