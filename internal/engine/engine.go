@@ -4,6 +4,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"path"
 	"time"
@@ -140,23 +141,23 @@ func (e *Engine) EvaluateObject(o *manifest.Object, inv *inventory.Inventory) ([
 	if isWorkload {
 		fs = e.pss.Findings(w, e.Policy(o, inv))
 	}
-	return e.evaluate(fs, o, w, inv)
+	return e.evaluate(context.Background(), fs, o, w, inv)
 }
 
 // evaluate adds the best-practice checks and custom policies to fs (the
 // Pod Security findings, if any), then filters, overrides severities and
 // applies exceptions. EvaluateObject and EvaluateExtras share it, so the
 // scan and the webhook cannot drift apart.
-func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
+func (e *Engine) evaluate(ctx context.Context, fs []finding.Finding, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	obj := &checks.Object{Object: o, Workload: w}
-	ctx := &checks.Context{Inventory: inv, Params: &e.opts.Params}
+	cctx := &checks.Context{Inventory: inv, Params: &e.opts.Params}
 	res := finding.Resource{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
 	for i := range e.checks {
 		c := &e.checks[i]
 		if !c.Applies(obj) {
 			continue
 		}
-		for _, v := range c.Run(ctx, obj) {
+		for _, v := range c.Run(cctx, obj) {
 			fs = append(fs, finding.Finding{
 				Check: c.ID, Standard: finding.StandardBestPractice, Severity: c.Severity,
 				File: o.Source.File, Line: o.Line(v.Path), Resource: res, Path: v.Path,
@@ -165,7 +166,7 @@ func (e *Engine) evaluate(fs []finding.Finding, o *manifest.Object, w *workload.
 		}
 	}
 	// Custom Rego policies (policy.go), before filtering and exceptions.
-	pfs, ferr := e.policyFindings(o, inv)
+	pfs, ferr := e.policyFindings(ctx, o, inv)
 	fs = append(fs, pfs...)
 	out := fs[:0]
 	for _, f := range fs {

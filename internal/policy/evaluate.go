@@ -56,7 +56,8 @@ func (s *Set) Evaluate(ctx context.Context, o *manifest.Object, inv *inventory.I
 		fs, errs = append(fs, f...), append(errs, err)
 	}
 	if len(s.constraints) > 0 {
-		f, err := s.gatekeeper(ev, o, inv)
+		request, _ := ctx.Value(requestKey{}).(func() map[string]any)
+		f, err := s.gatekeeper(ev, o, inv, request)
 		fs, errs = append(fs, f...), append(errs, err)
 	}
 	return fs, errors.Join(errs...)
@@ -192,11 +193,45 @@ func conftestResults(v any, rule string) ([]result, error) {
 	return nil, fmt.Errorf("value %v is neither a set of messages nor a boolean", v)
 }
 
-// gatekeeper evaluates the constraints that match o.
-func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inventory) ([]finding.Finding, error) {
+type requestKey struct{}
+
+// WithRequest returns a context in which Evaluate reviews objects for
+// Gatekeeper constraints as parts of an admission request, as Gatekeeper
+// does at admission: input.review is what request returns (the
+// AdmissionRequest as JSON, its uid, operation, userInfo, oldObject,
+// dryRun...) with the object evaluated as its object, where a scan (like
+// gator and Gatekeeper's audit) has an empty operation and userInfo.
+// request is called only when a constraint matches. Conftest rules see the
+// object alone either way.
+func WithRequest(ctx context.Context, request func() map[string]any) context.Context {
+	return context.WithValue(ctx, requestKey{}, request)
+}
+
+// gatekeeper evaluates the constraints that match o; request, when not
+// nil, gives the admission request o is under review in (WithRequest).
+func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inventory, request func() map[string]any) ([]finding.Finding, error) {
 	rv, err := reviewOf(o, ev.content)
 	if err != nil {
 		return nil, err
+	}
+	inRequest := func() error {
+		if request == nil || rv.prefix != "" {
+			return nil
+		}
+		m := request()
+		request = nil
+		if m == nil {
+			return nil
+		}
+		reqValue, err := ast.InterfaceToValue(m)
+		if err != nil {
+			return fmt.Errorf("admission request: %w", err)
+		}
+		if reqObj, ok := reqValue.(ast.Object); ok {
+			reqObj.Insert(ast.StringTerm("object"), ast.NewTerm(ev.content))
+			rv.value = reqObj
+		}
+		return nil
 	}
 	subj := &rv.subject
 	if subj.namespace != "" && inv != nil {
@@ -207,11 +242,17 @@ func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inve
 	var (
 		fs     []finding.Finding
 		errs   []error
-		review = ast.NewTerm(rv.value)
+		review *ast.Term
 	)
 	for _, c := range s.constraints {
 		if !c.match.matches(subj) {
 			continue
+		}
+		if review == nil {
+			if err := inRequest(); err != nil {
+				return nil, err
+			}
+			review = ast.NewTerm(rv.value)
 		}
 		input := ast.NewObject(
 			ast.Item(ast.StringTerm("review"), review),

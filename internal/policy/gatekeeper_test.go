@@ -375,3 +375,43 @@ metadata: {name: admin}
 		t.Error("nil set keeps nothing")
 	}
 }
+
+// TestEvaluateWithRequest: within WithRequest, constraints review the
+// object as part of the admission request (its fields, and the object as
+// input.review.object); Conftest rules still see the object alone, and
+// without a request the review is gator's.
+func TestEvaluateWithRequest(t *testing.T) {
+	s := mustLoad(t, map[string]string{
+		"t.yaml": templateYAML("K8sReq", `package k8sreq
+violation[{"msg": msg}] {
+  old := object.get(input.review, ["oldObject", "metadata", "name"], "none")
+  user := object.get(input.review.userInfo, "username", "")
+  msg := sprintf("%q %q old=%v object=%v", [input.review.operation, user, old, input.review.object.metadata.name])
+}
+`),
+		"c.yaml":      constraintYAML("K8sReq", "c", "match: {kinds: [{kinds: [Pod]}]}"),
+		"policy.rego": "package main\ndeny contains msg if { msg := sprintf(\"conftest sees %s\", [input.kind]) }\n",
+	}, Options{})
+	o := decode(t, podHostPID)[0]
+	messages := func(ctx context.Context) string {
+		t.Helper()
+		fs, err := s.Evaluate(ctx, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Message)
+		}
+		slices.Sort(out)
+		return strings.Join(out, "\n")
+	}
+	if got, want := messages(context.Background()), "\"\" \"\" old=none object=p\nconftest sees Pod"; got != want {
+		t.Errorf("without a request:\n%s\nwant\n%s", got, want)
+	}
+	req := map[string]any{"operation": "UPDATE", "userInfo": map[string]any{"username": "alice"},
+		"oldObject": map[string]any{"metadata": map[string]any{"name": "p-old"}}}
+	if got, want := messages(WithRequest(context.Background(), func() map[string]any { return req })), "\"UPDATE\" \"alice\" old=p-old object=p\nconftest sees Pod"; got != want {
+		t.Errorf("within a request:\n%s\nwant\n%s", got, want)
+	}
+}

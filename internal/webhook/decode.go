@@ -31,6 +31,10 @@ type decoded struct {
 	typedDone, oldDone    bool
 
 	errs []string
+
+	// the request as JSON for Gatekeeper constraints, built on first use.
+	reqJSON map[string]any
+	reqDone bool
 }
 
 var _ api.Attributes = (*decoded)(nil)
@@ -133,6 +137,25 @@ func (d *decoded) workload(o *manifest.Object, old bool) (*workload.Workload, er
 	// after upstream's evaluation, on the same object.
 	workload.ApplyDefaults(spec, o.Kind == "Pod")
 	return w, nil
+}
+
+// requestJSON is the request as Gatekeeper hands it to constraints at
+// admission (input.review): the AdmissionRequest's JSON, here without its
+// object, which the policies get as the object under review. Nil when it
+// cannot be encoded, and constraints then review the object alone.
+func (d *decoded) requestJSON() map[string]any {
+	if d.reqDone {
+		return d.reqJSON
+	}
+	d.reqDone = true
+	req := *d.req
+	req.Object = k8sruntime.RawExtension{}
+	raw, err := encodeJSON(&req)
+	if err != nil {
+		return nil
+	}
+	d.reqJSON, _ = manifest.DecodeJSONObject(raw)
+	return d.reqJSON
 }
 
 // api.Attributes, as upstream's api.RequestAttributes answers them.

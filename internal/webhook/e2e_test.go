@@ -51,11 +51,11 @@ func explodeOn(e Evaluator) Evaluator { return exploding{e} }
 
 type exploding struct{ Evaluator }
 
-func (x exploding) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
+func (x exploding) EvaluateExtras(ctx context.Context, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	if o.Labels["explode"] == "true" {
 		panic("check exploded on " + o.Name)
 	}
-	return x.Evaluator.EvaluateExtras(o, w, inv)
+	return x.Evaluator.EvaluateExtras(ctx, o, w, inv)
 }
 
 // TestEndToEnd runs Palisade as the only Pod Security admission of a real

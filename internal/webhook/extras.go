@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 
 	"github.com/palisade-dev/palisade/internal/config"
+	"github.com/palisade-dev/palisade/internal/engine"
 	"github.com/palisade-dev/palisade/internal/finding"
 	"github.com/palisade-dev/palisade/internal/manifest"
 )
@@ -30,7 +32,7 @@ type extrasResult struct {
 // warned: as with upstream's update exemptions, an object that predates a
 // policy must stay updatable (labels, finalizers, scaling, its deletion)
 // as long as the update adds no violation.
-func (s *Server) evaluateExtras(d *decoded) extrasResult {
+func (s *Server) evaluateExtras(ctx context.Context, d *decoded) extrasResult {
 	var res extrasResult
 	req := d.req
 	if d.obj == nil || (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) {
@@ -41,13 +43,16 @@ func (s *Server) evaluateExtras(d *decoded) extrasResult {
 	if req.SubResource != "" && req.SubResource != "ephemeralcontainers" {
 		return res
 	}
-	fs, err := s.extrasOf(d, d.obj, false)
+	// Gatekeeper constraints review the object within its request, as at
+	// Gatekeeper's admission (operation, userInfo, oldObject...).
+	ctx = engine.WithAdmissionRequest(ctx, d.requestJSON)
+	fs, err := s.extrasOf(ctx, d, d.obj, false)
 	if err != "" {
 		res.errs = append(res.errs, err)
 	}
 	var before map[string]bool
 	if d.old != nil {
-		oldFs, _ := s.extrasOf(d, d.old, true)
+		oldFs, _ := s.extrasOf(ctx, d, d.old, true)
 		before = make(map[string]bool, len(oldFs))
 		for _, f := range oldFs {
 			before[findingKey(f)] = true
@@ -83,12 +88,12 @@ func (s *Server) evaluateExtras(d *decoded) extrasResult {
 
 // extrasOf evaluates one object (the new or the old one); a non-empty
 // string says what could not be evaluated.
-func (s *Server) extrasOf(d *decoded, o *manifest.Object, old bool) ([]finding.Finding, string) {
+func (s *Server) extrasOf(ctx context.Context, d *decoded, o *manifest.Object, old bool) ([]finding.Finding, string) {
 	w, err := d.workload(o, old)
 	if err != nil {
 		return nil, fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)
 	}
-	fs, ferr := s.extras.EvaluateExtras(o, w, s.inv)
+	fs, ferr := s.extras.EvaluateExtras(ctx, o, w, s.inv)
 	if ferr != nil {
 		return fs, ferr.Message
 	}

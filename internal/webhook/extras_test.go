@@ -102,7 +102,7 @@ func TestExtrasMatchScan(t *testing.T) {
 			}
 			d := srv.decode(req)
 			var got []string
-			gotFs, errText := srv.extrasOf(d, d.obj, false)
+			gotFs, errText := srv.extrasOf(context.Background(), d, d.obj, false)
 			for _, f := range gotFs {
 				got = append(got, key(f))
 			}

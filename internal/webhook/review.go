@@ -56,7 +56,7 @@ func (s *Server) safeReview(ctx context.Context, req *admissionv1.AdmissionReque
 func (s *Server) review(ctx context.Context, req *admissionv1.AdmissionRequest) *admissionv1.AdmissionResponse {
 	d := s.decode(req)
 	psaResp, ev := s.podSecurity(ctx, d)
-	ex := s.evaluateExtras(d)
+	ex := s.evaluateExtras(ctx, d)
 	ex.errs = append(d.errs, ex.errs...)
 	return s.merge(req, psaResp, ev, ex)
 }

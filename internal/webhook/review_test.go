@@ -392,7 +392,7 @@ func panicking(Evaluator) Evaluator { return panicEvaluator{} }
 
 type panicEvaluator struct{}
 
-func (panicEvaluator) EvaluateExtras(*manifest.Object, *workload.Workload, *inventory.Inventory) ([]finding.Finding, *finding.Error) {
+func (panicEvaluator) EvaluateExtras(context.Context, *manifest.Object, *workload.Workload, *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	panic("check exploded")
 }
 
@@ -404,9 +404,9 @@ type slowEvaluator struct {
 	until time.Time
 }
 
-func (s slowEvaluator) EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
+func (s slowEvaluator) EvaluateExtras(ctx context.Context, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error) {
 	if time.Now().Before(s.until) {
 		time.Sleep(s.delay)
 	}
-	return s.Evaluator.EvaluateExtras(o, w, inv)
+	return s.Evaluator.EvaluateExtras(ctx, o, w, inv)
 }

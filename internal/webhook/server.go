@@ -45,7 +45,7 @@ import (
 // engine. It is an interface so the extras can be wrapped (and, in tests,
 // made to panic).
 type Evaluator interface {
-	EvaluateExtras(o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error)
+	EvaluateExtras(ctx context.Context, o *manifest.Object, w *workload.Workload, inv *inventory.Inventory) ([]finding.Finding, *finding.Error)
 }
 
 // Cluster is what the server reads from the API server: namespaces (from
