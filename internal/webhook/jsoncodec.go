@@ -46,17 +46,17 @@ func unmarshalTyped(raw []byte, obj any) error {
 	return kjson.UnmarshalCaseSensitivePreserveInts(raw, obj)
 }
 
-var interfaceFree sync.Map // reflect.Type -> bool (has an interface)
+var interfaceTypes sync.Map // reflect.Type -> hasInterface(type)
 
 // hasInterface reports whether a value of t can hold an interface{}
 // somewhere, where v1 would decode a number as float64 and
 // sigs.k8s.io/json as int64.
 func hasInterface(t reflect.Type) bool {
-	if v, ok := interfaceFree.Load(t); ok {
+	if v, ok := interfaceTypes.Load(t); ok {
 		return v.(bool)
 	}
 	has := walkInterface(t, map[reflect.Type]bool{})
-	interfaceFree.Store(t, has)
+	interfaceTypes.Store(t, has)
 	return has
 }
 
