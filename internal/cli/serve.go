@@ -134,6 +134,9 @@ func newServer(ctx context.Context, f serveFlags, log *slog.Logger, stderr io.Wr
 	if sv.srv, err = st.server(sv.cluster, f, log, nil); err != nil {
 		return nil, err
 	}
+	if err := sv.inventory.Register(sv.srv.Metrics().Registry); err != nil {
+		return nil, fmt.Errorf("inventory metrics: %w", err)
+	}
 	st.syncInventory(ctx, sv.inventory, log)
 	return sv, nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
@@ -26,6 +27,7 @@ type Inventory interface {
 	Add(o *manifest.Object)
 	Delete(namespace, apiVersion, kind, name string)
 	Follow(ctx context.Context, delay time.Duration)
+	Len() int
 }
 
 // InventorySync keeps a policy Inventory (data.inventory) in step with the
@@ -45,6 +47,7 @@ type InventorySync struct {
 	ctx     context.Context
 	factory dynamicinformer.DynamicSharedInformerFactory
 	watched map[schema.GroupVersionResource]bool
+	order   []schema.GroupVersionResource // watched, in the order of synced
 	synced  []cache.InformerSynced
 }
 
@@ -151,7 +154,43 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 		return
 	}
 	s.synced = append(s.synced, informer.HasSynced)
+	s.order = append(s.order, gvr)
 	s.log.Info("data.inventory: watching", "resource", gvr.String())
+}
+
+// Register adds the sync's metrics to reg (the server's registry):
+// palisade_webhook_inventory_objects, the objects kept, and
+// palisade_webhook_inventory_synced{resource}, 1 once a watched resource
+// has been listed.
+func (s *InventorySync) Register(reg prometheus.Registerer) error {
+	objects := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "palisade_webhook_inventory_objects",
+		Help: "Objects of the cluster kept in data.inventory for referential policies.",
+	}, func() float64 { return float64(s.inv.Len()) })
+	if err := reg.Register(objects); err != nil {
+		return err
+	}
+	return reg.Register(syncedCollector{s})
+}
+
+var syncedDesc = prometheus.NewDesc("palisade_webhook_inventory_synced",
+	"1 once a resource watched for data.inventory has been listed, else 0.", []string{"resource"}, nil)
+
+// syncedCollector reports each watched resource's sync state when scraped.
+type syncedCollector struct{ s *InventorySync }
+
+func (c syncedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- syncedDesc }
+
+func (c syncedCollector) Collect(ch chan<- prometheus.Metric) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	for i, gvr := range c.s.order {
+		v := 0.0
+		if c.s.synced[i]() {
+			v = 1
+		}
+		ch <- prometheus.MustNewConstMetric(syncedDesc, prometheus.GaugeValue, v, gvr.GroupResource().String())
+	}
 }
 
 // Shutdown waits for the informers' goroutines to end, once the context

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	admissionv1 "k8s.io/api/admission/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -116,6 +117,28 @@ func TestInventorySync(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually("after ingress a is created", func(v string) bool { return strings.Contains(v, conflict) })
+	// The metrics say how much is kept, and that the Ingresses are listed.
+	reg := prometheus.NewRegistry()
+	if err := sync.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range metrics {
+		for _, m := range mf.GetMetric() {
+			name := mf.GetName()
+			for _, l := range m.GetLabel() {
+				name += "{" + l.GetName() + "=" + l.GetValue() + "}"
+			}
+			got[name] = m.GetGauge().GetValue()
+		}
+	}
+	if got["palisade_webhook_inventory_objects"] != 1 || got["palisade_webhook_inventory_synced{resource=ingresses.networking.k8s.io}"] != 1 {
+		t.Errorf("inventory metrics: %v", got)
+	}
 
 	// The scan's verdict over files holding a and b.
 	scanned := loaded.WithInventory(policy.NewInventory())
