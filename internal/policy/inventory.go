@@ -68,12 +68,13 @@ func (inv *Inventory) Add(o *manifest.Object) {
 	}
 	obj := &invObject{content: content}
 	if inv.followed() {
-		// Off the request path (an informer's handler), once per change.
+		// Off the request path (an informer's handler), once per change;
+		// the Rego value is all a followed inventory keeps of the object.
 		v, err := ast.InterfaceToValue(content)
 		if err != nil {
 			return
 		}
-		obj.value = v
+		obj.content, obj.value = nil, v
 	}
 	inv.mu.Lock()
 	inv.objects[invKey{o.Namespace, o.APIVersion, o.Kind, name}] = obj
