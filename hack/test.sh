@@ -30,4 +30,8 @@ echo "== go test -race"
 go test -race -count=1 -timeout 40m ./...
 echo "== fuzz the decoder for $fuzztime"
 go test ./internal/manifest -run '^$' -fuzz '^FuzzDecode$' -fuzztime "$fuzztime"
+# The webhook's JSON decoding against encoding/json and sigs.k8s.io/json.
+echo "== fuzz the webhook's JSON decoding for $fuzztime each"
+go test ./internal/webhook -run '^$' -fuzz '^FuzzTypedDecode$' -fuzztime "$fuzztime"
+go test ./internal/webhook -run '^$' -fuzz '^FuzzDecodeReview$' -fuzztime "$fuzztime"
 echo "== all tests passed"
