@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: README.md names it and .ci/run calls it.
 # Formatting, vet, every test with the race detector (integration tests
-# included, on a real kube-apiserver and etcd), and a bounded fuzz run of
-# the manifest decoder.
+# included, on a real kube-apiserver and etcd), and bounded fuzz runs of
+# the manifest decoder and of the webhook's JSON decoding.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-20s}
