@@ -210,28 +210,9 @@ func WithRequest(ctx context.Context, request func() map[string]any) context.Con
 // gatekeeper evaluates the constraints that match o; request, when not
 // nil, gives the admission request o is under review in (WithRequest).
 func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inventory, request func() map[string]any) ([]finding.Finding, error) {
-	rv, err := reviewOf(o, ev.content)
+	rv, err := reviewOf(o, ev.content, request)
 	if err != nil {
 		return nil, err
-	}
-	inRequest := func() error {
-		if request == nil || rv.prefix != "" {
-			return nil
-		}
-		m := request()
-		request = nil
-		if m == nil {
-			return nil
-		}
-		reqValue, err := ast.InterfaceToValue(m)
-		if err != nil {
-			return fmt.Errorf("admission request: %w", err)
-		}
-		if reqObj, ok := reqValue.(ast.Object); ok {
-			reqObj.Insert(ast.StringTerm("object"), ast.NewTerm(ev.content))
-			rv.value = reqObj
-		}
-		return nil
 	}
 	subj := &rv.subject
 	if subj.namespace != "" && inv != nil {
@@ -249,10 +230,11 @@ func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inve
 			continue
 		}
 		if review == nil {
-			if err := inRequest(); err != nil {
+			v, err := rv.value()
+			if err != nil {
 				return nil, err
 			}
-			review = ast.NewTerm(rv.value)
+			review = ast.NewTerm(v)
 		}
 		input := ast.NewObject(
 			ast.Item(ast.StringTerm("review"), review),
@@ -284,16 +266,18 @@ func (s *Set) gatekeeper(ev *evaluation, o *manifest.Object, inv *inventory.Inve
 // review is what a constraint sees of an object.
 type review struct {
 	subject subject
-	value   ast.Value // input.review
-	prefix  string    // field path of the reviewed object within o
+	// value builds input.review, once some constraint matches.
+	value  func() (ast.Value, error)
+	prefix string // field path of the reviewed object within o
 }
 
-// reviewOf builds input.review as Gatekeeper does for an object that is not
-// an admission request (gator, audit): the AdmissionRequest fields with
-// kind, name, namespace and object set, and an empty operation and
-// userInfo. An AdmissionReview object gives its request as is. content is
-// o as a Rego value.
-func reviewOf(o *manifest.Object, content ast.Value) (*review, error) {
+// reviewOf gives input.review as Gatekeeper builds it. Within an admission
+// request (request not nil, WithRequest), it is the request with o as its
+// object. Outside admission (gator, audit, a scan), it is the
+// AdmissionRequest fields with kind, name, namespace and object set, and
+// an empty operation and userInfo; an AdmissionReview object gives its own
+// request. content is o as a Rego value.
+func reviewOf(o *manifest.Object, content ast.Value, request func() map[string]any) (*review, error) {
 	str := ast.StringTerm
 	if o.Kind == "AdmissionReview" && strings.HasPrefix(o.APIVersion, "admission.k8s.io/") {
 		req, _ := o.Content["request"].(map[string]any)
@@ -316,7 +300,7 @@ func reviewOf(o *manifest.Object, content ast.Value) (*review, error) {
 		if obj == nil {
 			return nil, fmt.Errorf("AdmissionReview request has neither object nor oldObject")
 		}
-		rv := &review{value: reqValue, prefix: prefix + "."}
+		rv := &review{value: func() (ast.Value, error) { return reqValue, nil }, prefix: prefix + "."}
 		rv.subject = subjectOf(obj)
 		if kind, ok := req["kind"].(map[string]any); ok {
 			if k, _ := kind["kind"].(string); k != "" {
@@ -330,6 +314,26 @@ func reviewOf(o *manifest.Object, content ast.Value) (*review, error) {
 		return rv, nil
 	}
 	subj := subjectOf(o.Content)
+	return &review{subject: subj, value: func() (ast.Value, error) {
+		if request != nil {
+			if m := request(); m != nil {
+				v, err := ast.InterfaceToValue(m)
+				if err != nil {
+					return nil, fmt.Errorf("admission request: %w", err)
+				}
+				if req, ok := v.(ast.Object); ok {
+					req.Insert(str("object"), ast.NewTerm(content))
+					return req, nil
+				}
+			}
+		}
+		return gatorReview(o, subj, content), nil
+	}}, nil
+}
+
+// gatorReview is input.review outside admission, as gator builds it.
+func gatorReview(o *manifest.Object, subj subject, content ast.Value) ast.Value {
+	str := ast.StringTerm
 	group, version, found := strings.Cut(o.APIVersion, "/")
 	if !found {
 		group, version = "", o.APIVersion
@@ -351,7 +355,7 @@ func reviewOf(o *manifest.Object, content ast.Value) (*review, error) {
 	if subj.namespace != "" {
 		items = append(items, ast.Item(str("namespace"), str(subj.namespace)))
 	}
-	return &review{subject: subj, value: ast.NewObject(items...)}, nil
+	return ast.NewObject(items...)
 }
 
 func subjectOf(obj map[string]any) subject {
