@@ -122,7 +122,7 @@ func (inv *Inventory) Follow(ctx context.Context, delay time.Duration) {
 	}
 	inv.wake = make(chan struct{}, 1)
 	inv.mu.Unlock()
-	inv.rebuild()
+	inv.Refresh()
 	go func() {
 		t := time.NewTimer(delay)
 		t.Stop()
@@ -139,17 +139,23 @@ func (inv *Inventory) Follow(ctx context.Context, delay time.Duration) {
 				return
 			case <-t.C:
 			}
-			inv.rebuild()
+			inv.Refresh()
 		}
 	}()
 }
 
-// rebuild builds the value of a followed inventory and publishes it.
-func (inv *Inventory) rebuild() {
+// Refresh rebuilds a followed inventory's value now, so evaluations from
+// then on see every change made before it. An inventory not followed
+// needs none: it is built on first use after a change.
+func (inv *Inventory) Refresh() {
 	inv.mu.Lock()
-	v, err := inv.build()
-	inv.mu.Unlock()
-	if err == nil {
+	defer inv.mu.Unlock()
+	if inv.wake == nil {
+		return
+	}
+	// Published under the lock, so a slower rebuild never replaces a
+	// newer value.
+	if v, err := inv.build(); err == nil {
 		inv.liveValue.Store(&v)
 	}
 }

@@ -27,6 +27,7 @@ type Inventory interface {
 	Add(o *manifest.Object)
 	Delete(namespace, apiVersion, kind, name string)
 	Follow(ctx context.Context, delay time.Duration)
+	Refresh()
 	Len() int
 }
 
@@ -46,16 +47,20 @@ type InventorySync struct {
 	mu      sync.Mutex
 	ctx     context.Context
 	factory dynamicinformer.DynamicSharedInformerFactory
-	watched map[schema.GroupVersionResource]bool
-	order   []schema.GroupVersionResource // watched, in the order of synced
-	synced  []cache.InformerSynced
+	watched []watched
+}
+
+// watched is one resource watched, and whether its handler has had the
+// initial list.
+type watched struct {
+	gvr    schema.GroupVersionResource
+	synced cache.InformerSynced
 }
 
 // NewInventorySync fills inv from the cluster once Sync names kinds.
 func NewInventorySync(inv Inventory, client dynamic.Interface, disc discovery.DiscoveryInterface, log *slog.Logger) *InventorySync {
 	return &InventorySync{inv: inv, client: client, discovery: disc, log: log,
-		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0),
-		watched: map[schema.GroupVersionResource]bool{}}
+		factory: dynamicinformer.NewDynamicSharedInformerFactory(client, 0)}
 }
 
 // Sync watches every served resource of the given kinds (their preferred
@@ -91,11 +96,9 @@ func (s *InventorySync) Sync(ctx context.Context, kinds []string) error {
 			}
 			found[r.Kind] = true
 			gvr := gv.WithResource(r.Name)
-			if s.watched[gvr] {
-				continue
+			if !slices.ContainsFunc(s.watched, func(w watched) bool { return w.gvr == gvr }) {
+				s.watch(gvr)
 			}
-			s.watched[gvr] = true
-			s.watch(gvr)
 		}
 	}
 	s.factory.Start(s.ctx.Done())
@@ -137,7 +140,7 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 		}
 		s.inv.Add(o)
 	}
-	_, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
+	reg, err := informer.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    add,
 		UpdateFunc: func(_, obj any) { add(obj) },
 		DeleteFunc: func(obj any) {
@@ -153,8 +156,9 @@ func (s *InventorySync) watch(gvr schema.GroupVersionResource) {
 		s.log.Error("data.inventory: cannot watch", "resource", gvr.String(), "error", err.Error())
 		return
 	}
-	s.synced = append(s.synced, informer.HasSynced)
-	s.order = append(s.order, gvr)
+	// The registration's HasSynced: the handler, not only the cache, has
+	// had every object of the initial list.
+	s.watched = append(s.watched, watched{gvr, reg.HasSynced})
 	s.log.Info("data.inventory: watching", "resource", gvr.String())
 }
 
@@ -184,12 +188,12 @@ func (c syncedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- syncedDesc
 func (c syncedCollector) Collect(ch chan<- prometheus.Metric) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	for i, gvr := range c.s.order {
+	for _, w := range c.s.watched {
 		v := 0.0
-		if c.s.synced[i]() {
+		if w.synced() {
 			v = 1
 		}
-		ch <- prometheus.MustNewConstMetric(syncedDesc, prometheus.GaugeValue, v, gvr.GroupResource().String())
+		ch <- prometheus.MustNewConstMetric(syncedDesc, prometheus.GaugeValue, v, w.gvr.GroupResource().String())
 	}
 }
 
@@ -199,34 +203,28 @@ func (s *InventorySync) Shutdown() { s.factory.Shutdown() }
 
 // Synced reports whether every watched resource has been listed.
 func (s *InventorySync) Synced() bool {
+	return !slices.ContainsFunc(s.syncFuncs(), func(f cache.InformerSynced) bool { return !f() })
+}
+
+func (s *InventorySync) syncFuncs() []cache.InformerSynced {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, f := range s.synced {
-		if !f() {
-			return false
-		}
+	fs := make([]cache.InformerSynced, len(s.watched))
+	for i, w := range s.watched {
+		fs[i] = w.synced
 	}
-	return true
+	return fs
 }
 
 // WaitForSync waits, at most timeout, for every watched resource to be
-// listed and the inventory rebuilt from the lists.
+// listed, then rebuilds the inventory, so evaluations from then on see
+// every listed object.
 func (s *InventorySync) WaitForSync(ctx context.Context, timeout time.Duration) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	s.mu.Lock()
-	synced := slices.Clone(s.synced)
-	s.mu.Unlock()
-	if len(synced) == 0 {
-		return true
-	}
-	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
+	if !cache.WaitForCacheSync(ctx.Done(), s.syncFuncs()...) {
 		return false
 	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-time.After(2 * inventoryDelay):
-		return true
-	}
+	s.inv.Refresh()
+	return true
 }

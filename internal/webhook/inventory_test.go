@@ -64,14 +64,28 @@ func TestInventorySync(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := kubernetes.NewForConfigOrDie(env.Config)
-	sync := NewInventorySync(inv, dynamic.NewForConfigOrDie(env.Config), client.Discovery(), log)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	sync := NewInventorySync(inv, dynamic.NewForConfigOrDie(env.Config), client.Discovery(), log)
+	// An Ingress stored before the sync starts is in data.inventory as
+	// soon as WaitForSync returns, not a rebuild later.
+	if _, err := client.NetworkingV1().Ingresses("default").Create(ctx, ingress("z", "search.example.com"), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if err := sync.Sync(ctx, kinds); err != nil {
 		t.Fatal(err)
 	}
 	if !sync.WaitForSync(ctx, time.Minute) || !sync.Synced() {
 		t.Fatal("inventory not synced")
+	}
+	y, err := manifest.NewObject(map[string]any{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+		"metadata": map[string]any{"name": "y", "namespace": "default"},
+		"spec":     map[string]any{"rules": []any{map[string]any{"host": "search.example.com"}}}}, manifest.Source{File: "y.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs, err := set.Evaluate(ctx, y, inventory.New()); err != nil || len(fs) != 1 || !strings.Contains(fs[0].Message, "default/z") {
+		t.Fatalf("right after WaitForSync: %v %v", fs, err)
 	}
 	if err := sync.Sync(ctx, []string{"Ingress", "NoSuchKind"}); err == nil || !strings.Contains(err.Error(), "NoSuchKind") {
 		t.Errorf("an unserved kind: %v", err)
@@ -136,7 +150,7 @@ func TestInventorySync(t *testing.T) {
 			got[name] = m.GetGauge().GetValue()
 		}
 	}
-	if got["palisade_webhook_inventory_objects"] != 1 || got["palisade_webhook_inventory_synced{resource=ingresses.networking.k8s.io}"] != 1 {
+	if got["palisade_webhook_inventory_objects"] != 2 || got["palisade_webhook_inventory_synced{resource=ingresses.networking.k8s.io}"] != 1 {
 		t.Errorf("inventory metrics: %v", got)
 	}
 
