@@ -125,11 +125,10 @@ func (inv *Inventory) Learn(o *manifest.Object) {
 			inv.bindings = append(inv.bindings, &b)
 			ref := b.RoleRef.Kind + "/" + b.RoleRef.Name
 			inv.refBindings[ref] = append(inv.refBindings[ref], &b)
-			seen := map[string]bool{}
 			for _, sub := range b.Subjects {
-				if sub.Kind == "ServiceAccount" && !seen[sub.Name] {
-					seen[sub.Name] = true
-					inv.saBindings[sub.Name] = append(inv.saBindings[sub.Name], &b)
+				// Listed once per binding, however many subjects share the name.
+				if l := inv.saBindings[sub.Name]; sub.Kind == "ServiceAccount" && (len(l) == 0 || l[len(l)-1] != &b) {
+					inv.saBindings[sub.Name] = append(l, &b)
 				}
 			}
 		}
