@@ -180,3 +180,34 @@ func FuzzDecodeReview(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecode compares the request path's JSON decoding with the
+// decoders it stands for: the AdmissionReview with encoding/json, the
+// typed object with sigs.k8s.io/json.
+func BenchmarkDecode(b *testing.B) {
+	for kind, req := range benchRequests(b) {
+		body, err := json.Marshal(admissionv1.AdmissionReview{TypeMeta: metaV1Review, Request: req})
+		if err != nil {
+			b.Fatal(err)
+		}
+		typ := typedTypes[0] // Pod
+		if kind == "Deployment" {
+			typ = typedTypes[1]
+		}
+		for name, decode := range map[string]func(){
+			"review/encoding-json": func() { var r admissionv1.AdmissionReview; _ = json.Unmarshal(body, &r) },
+			"review/decodeJSON":    func() { var r admissionv1.AdmissionReview; _ = decodeJSON(body, &r) },
+			"typed/sigs-json": func() {
+				_ = kjson.UnmarshalCaseSensitivePreserveInts(req.Object.Raw, reflect.New(typ).Interface())
+			},
+			"typed/unmarshalTyped": func() { _ = unmarshalTyped(req.Object.Raw, reflect.New(typ).Interface()) },
+		} {
+			b.Run(kind+"/"+name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					decode()
+				}
+			})
+		}
+	}
+}
